@@ -1,0 +1,184 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+var (
+	// ErrUnavailable wraps every failure of the store: the session could
+	// not be read or written, so the request cannot be answered correctly.
+	ErrUnavailable = errors.New("session: store unavailable")
+	// ErrInterrupted is Django's SessionInterrupted: the session was deleted
+	// by a concurrent request (a logout, a revoke) before this one saved it.
+	ErrInterrupted = errors.New("session: deleted by a concurrent request")
+)
+
+// createAttempts bounds the retries on a key collision, which with 165 bits
+// of entropy means a broken random source rather than bad luck.
+const createAttempts = 10
+
+// Options are the settings of a Manager, named after Django's.
+type Options struct {
+	CookieName     string        // SESSION_COOKIE_NAME; default "sessionid"
+	CookieDomain   string        // SESSION_COOKIE_DOMAIN
+	CookiePath     string        // SESSION_COOKIE_PATH; default "/"
+	CookieSecure   bool          // SESSION_COOKIE_SECURE
+	CookieHTTPOnly bool          // SESSION_COOKIE_HTTPONLY
+	CookieSameSite http.SameSite // SESSION_COOKIE_SAMESITE; default Lax
+
+	Age                  time.Duration // SESSION_COOKIE_AGE; default two weeks
+	ExpireAtBrowserClose bool          // SESSION_EXPIRE_AT_BROWSER_CLOSE
+	SaveEveryRequest     bool          // SESSION_SAVE_EVERY_REQUEST
+
+	Logger *slog.Logger
+	Now    func() time.Time // for tests; default time.Now
+}
+
+// Manager loads, saves and deletes sessions in one Store, signing their data
+// as Django does, and provides the HTTP middleware.
+type Manager struct {
+	store  Store
+	signer *Signer
+	opts   Options
+}
+
+// NewManager returns a Manager that keeps sessions in store, signed by signer
+// (which should use SaltStore to be readable by Django).
+func NewManager(store Store, signer *Signer, opts Options) *Manager {
+	if opts.CookieName == "" {
+		opts.CookieName = "sessionid"
+	}
+	if opts.CookiePath == "" {
+		opts.CookiePath = "/"
+	}
+	if opts.CookieSameSite == 0 {
+		opts.CookieSameSite = http.SameSiteLaxMode
+	}
+	if opts.Age == 0 {
+		opts.Age = 14 * 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Manager{store: store, signer: signer, opts: opts}
+}
+
+// Store returns the store the Manager keeps sessions in.
+func (m *Manager) Store() Store { return m.store }
+
+// New returns an empty session with no key; it is stored when first saved.
+func (m *Manager) New() *Session {
+	return &Session{m: m, data: map[string]json.RawMessage{}}
+}
+
+// Load returns the session saved under key. A key that is malformed,
+// unknown, expired, or whose data fails verification is not adopted: the
+// result is a new, empty session. Only a failing store is an error.
+func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
+	s := m.New()
+	if !ValidKey(key) {
+		return s, nil
+	}
+	encoded, found, err := m.store.Load(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: load: %w", ErrUnavailable, err)
+	}
+	if !found {
+		return s, nil
+	}
+	data, err := m.decode(encoded)
+	if err != nil {
+		// Django logs this as a SuspiciousOperation and carries on with an
+		// empty session; the key is not adopted, so nothing is overwritten.
+		m.opts.Logger.Warn("session data failed verification; starting a new session",
+			"session", Fingerprint(key), "err", err)
+		return s, nil
+	}
+	s.key, s.data = key, data
+	return s, nil
+}
+
+// Save writes the session to the store: under a new key when it has none,
+// otherwise over its existing record. If that record was deleted meanwhile,
+// Save returns ErrInterrupted and does not bring it back.
+func (m *Manager) Save(ctx context.Context, s *Session) error {
+	encoded := m.signer.Sign(encodeData(s.data), m.now())
+	expiry := s.ExpiryDate()
+	if s.key != "" {
+		err := m.store.Save(ctx, s.key, encoded, expiry)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return ErrInterrupted
+		case err != nil:
+			return fmt.Errorf("%w: save: %w", ErrUnavailable, err)
+		}
+		return nil
+	}
+	for range createAttempts {
+		key := newKey()
+		err := m.store.Create(ctx, key, encoded, expiry)
+		if errors.Is(err, ErrKeyExists) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%w: create: %w", ErrUnavailable, err)
+		}
+		s.key = key
+		return nil
+	}
+	return fmt.Errorf("%w: no free key after %d attempts", ErrUnavailable, createAttempts)
+}
+
+// ClearExpired deletes expired sessions in batches of batch, calling progress
+// after each batch with the running total, as Django's clearsessions.
+func (m *Manager) ClearExpired(ctx context.Context, batch int, progress func(deleted int)) (int, error) {
+	total := 0
+	for {
+		n, err := m.store.DeleteExpired(ctx, m.now(), batch)
+		if err != nil {
+			return total, fmt.Errorf("%w: delete expired: %w", ErrUnavailable, err)
+		}
+		total += n
+		if n == 0 {
+			return total, nil
+		}
+		if progress != nil {
+			progress(total)
+		}
+	}
+}
+
+func (m *Manager) delete(ctx context.Context, key string) error {
+	if err := m.store.Delete(ctx, key); err != nil {
+		return fmt.Errorf("%w: delete: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+func (m *Manager) decode(encoded string) (map[string]json.RawMessage, error) {
+	payload, _, err := m.signer.Unsign(encoded)
+	if err != nil {
+		return nil, err
+	}
+	return decodeData(payload)
+}
+
+func (m *Manager) now() time.Time { return m.opts.Now().UTC() }
+
+// Fingerprint returns a short, stable, non-reversible name for a session key,
+// fit for logs and for showing a user which of their sessions is which.
+func Fingerprint(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,272 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// HeaderKey is the request header in which clients without a cookie jar send
+// their session key, and the response header in which they receive a new one.
+const HeaderKey = "X-Session-Key"
+
+const contextKey = "session.handle"
+
+// errNoMiddleware is a programming error: a handler asked for the session on
+// a route the middleware does not cover.
+var errNoMiddleware = errors.New("session: middleware not installed on this route")
+
+// From returns the session of the request, loading it from the store on first
+// use, so that a request that never asks for its session never reaches the
+// store. The error wraps ErrUnavailable when the store failed.
+func From(c echo.Context) (*Session, error) {
+	h, ok := c.Get(contextKey).(*handle)
+	if !ok {
+		return nil, errNoMiddleware
+	}
+	return h.session()
+}
+
+// handle is the per-request state of the middleware.
+type handle struct {
+	m         *Manager
+	ctx       context.Context
+	presented string // the key the client sent, "" if none
+	viaHeader bool   // the client uses X-Session-Key rather than a cookie
+	s         *Session
+	err       error
+}
+
+func (h *handle) session() (*Session, error) {
+	if h.s == nil && h.err == nil {
+		h.s, h.err = h.m.Load(h.ctx, h.presented)
+	}
+	return h.s, h.err
+}
+
+// Middleware returns the Echo middleware that gives each request its session
+// (see From) and commits it before the response is sent: the handler's
+// response is held back until the session is saved, so that a failed save
+// (ErrInterrupted, ErrUnavailable) is answered as an error instead, and a
+// handler that streams gets its session committed at its first Flush.
+//
+// As in Django, the session is saved only when modified (or on every request
+// with SaveEveryRequest), never with a 5xx response, and never when empty.
+func (m *Manager) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			// The save must not be abandoned halfway because the client went
+			// away: CycleKey has already deleted the old record by then.
+			h := &handle{m: m, ctx: context.WithoutCancel(req.Context())}
+			if v, ok := req.Header[HeaderKey]; ok {
+				h.viaHeader, h.presented = true, strings.TrimSpace(v[0])
+			} else if ck, err := req.Cookie(m.opts.CookieName); err == nil {
+				h.presented = ck.Value
+			}
+			c.Set(contextKey, h)
+
+			res := c.Response()
+			header := res.Header()
+			before := header.Clone()
+			w := &deferredWriter{ResponseWriter: res.Writer}
+			w.commit = func(status int) error { return h.commit(header, status) }
+			w.onFlushErr = func(err error) {
+				m.opts.Logger.Error("session not saved before a streamed response", "err", err)
+			}
+			res.Writer = w
+			discard := func() {
+				res.Writer = w.ResponseWriter
+				for k := range header {
+					delete(header, k)
+				}
+				for k, v := range before {
+					header[k] = v
+				}
+				res.Committed, res.Status, res.Size = false, http.StatusOK, 0
+			}
+			defer func() {
+				if p := recover(); p != nil {
+					discard() // what the handler wrote must not go out with the panic's 500
+					panic(p)
+				}
+			}()
+
+			if err := next(c); err != nil {
+				c.Error(err) // written into w, so the status is known at commit
+			}
+			if err := w.finish(); err != nil {
+				discard()
+				return err
+			}
+			res.Writer = w.ResponseWriter
+			return nil
+		}
+	}
+}
+
+// commit is Django's SessionMiddleware.process_response.
+func (h *handle) commit(header http.Header, status int) error {
+	m := h.m
+	s := h.s
+	if s == nil {
+		if !m.opts.SaveEveryRequest || h.presented == "" {
+			return nil
+		}
+		var err error
+		if s, err = h.session(); err != nil {
+			return err
+		}
+	}
+	if h.presented != "" && s.IsEmpty() {
+		// Flushed, or a key the store did not know: the client forgets it.
+		addVary(header)
+		h.forget(header)
+		return nil
+	}
+	if s.accessed {
+		addVary(header)
+	}
+	if !(s.modified || m.opts.SaveEveryRequest) || s.IsEmpty() || status >= 500 {
+		return nil
+	}
+	if err := m.Save(h.ctx, s); err != nil {
+		return err
+	}
+	h.issue(header, s)
+	return nil
+}
+
+// issue gives the client its (possibly new) key.
+func (h *handle) issue(header http.Header, s *Session) {
+	if h.viaHeader {
+		if s.key != h.presented {
+			header.Set(HeaderKey, s.key)
+		}
+		return
+	}
+	ck := h.m.cookie(s.key)
+	if !s.ExpireAtBrowserClose() {
+		age := s.ExpiryAge()
+		ck.MaxAge = age
+		if age <= 0 {
+			ck.MaxAge = -1 // net/http writes Max-Age=0 for a negative MaxAge
+		}
+		ck.Expires = h.m.now().Add(time.Duration(age) * time.Second)
+	}
+	header.Add("Set-Cookie", ck.String())
+}
+
+// forget tells the client to drop its key.
+func (h *handle) forget(header http.Header) {
+	if h.viaHeader {
+		header.Set(HeaderKey, "")
+		return
+	}
+	ck := h.m.cookie("")
+	ck.MaxAge = -1
+	ck.Expires = time.Unix(0, 0)
+	header.Add("Set-Cookie", ck.String())
+}
+
+func (m *Manager) cookie(value string) *http.Cookie {
+	o := m.opts
+	return &http.Cookie{
+		Name: o.CookieName, Value: value, Path: o.CookiePath, Domain: o.CookieDomain,
+		Secure: o.CookieSecure, HttpOnly: o.CookieHTTPOnly, SameSite: o.CookieSameSite,
+	}
+}
+
+// addVary marks the response as depending on the headers that carry the key.
+func addVary(header http.Header) {
+	for _, name := range []string{"Cookie", HeaderKey} {
+		present := false
+		for _, v := range header.Values("Vary") {
+			for _, f := range strings.Split(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(f), name) {
+					present = true
+				}
+			}
+		}
+		if !present {
+			header.Add("Vary", name)
+		}
+	}
+}
+
+// deferredWriter holds a response back until the session is committed.
+type deferredWriter struct {
+	http.ResponseWriter
+	commit     func(status int) error
+	onFlushErr func(error)
+	status     int
+	buf        bytes.Buffer
+	sent       bool // the session is committed; writes go straight through
+}
+
+func (w *deferredWriter) WriteHeader(code int) {
+	if w.sent {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *deferredWriter) Write(b []byte) (int, error) {
+	if w.sent {
+		return w.ResponseWriter.Write(b)
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.buf.Write(b)
+}
+
+// Flush commits the session and sends what was held back: a streaming
+// handler cannot have its response replaced by an error any more, so a
+// failed commit is only reported.
+func (w *deferredWriter) Flush() {
+	if err := w.finish(); err != nil {
+		w.onFlushErr(err)
+		w.sent = true
+		w.send()
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// finish commits the session for the response as written so far and, if that
+// succeeds, sends the response.
+func (w *deferredWriter) finish() error {
+	if w.sent {
+		return nil
+	}
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if err := w.commit(status); err != nil {
+		return err
+	}
+	w.sent = true
+	w.send()
+	return nil
+}
+
+func (w *deferredWriter) send() {
+	if w.status != 0 {
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+	if w.buf.Len() > 0 {
+		w.ResponseWriter.Write(w.buf.Bytes()) // a failure here means the client left
+		w.buf.Reset()
+	}
+}
+
+func (w *deferredWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
