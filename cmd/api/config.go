@@ -1,0 +1,294 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// varDir is where the embedded defaults live: the SQLite database and the
+// generated SECRET_KEY.
+const varDir = "var"
+
+// Config is the API's configuration, read once from the environment. The
+// names and defaults are Django's where Django has the setting.
+type Config struct {
+	Env                string // APP_ENV: "development" or "production"
+	DatabaseURL        string
+	SecretKey          string
+	SecretKeyFallbacks []string
+	SecretKeyGenerated bool // SECRET_KEY was not set: generated once and kept in var/
+	SessionEngine      string
+
+	CookieAge            time.Duration
+	CookieName           string
+	CookieDomain         string
+	CookiePath           string
+	CookieSecure         bool
+	CookieHTTPOnly       bool
+	CookieSameSite       http.SameSite
+	SaveEveryRequest     bool
+	ExpireAtBrowserClose bool
+
+	ListenAddr string
+	LogLevel   slog.Level
+}
+
+// engines maps every accepted SESSION_ENGINE, Django's dotted names too, to
+// the engine's short name.
+var engines = map[string]string{
+	"db":                                     "db",
+	"django.contrib.sessions.backends.db":    "db",
+	"cache":                                  "cache",
+	"django.contrib.sessions.backends.cache": "cache",
+	"cached_db":                              "cached_db",
+	"django.contrib.sessions.backends.cached_db": "cached_db",
+	"file":                                  "file",
+	"django.contrib.sessions.backends.file": "file",
+	"signed_cookies":                        "signed_cookies",
+	"django.contrib.sessions.backends.signed_cookies": "signed_cookies",
+}
+
+// loadConfig reads the configuration through getenv. Every bad value is
+// reported, each naming its variable, so that one start-up shows them all.
+func loadConfig(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		Env:                p.oneOf("APP_ENV", "development", "development", "production"),
+		DatabaseURL:        p.str("DATABASE_URL", "sqlite:./"+varDir+"/db.sqlite3"),
+		SecretKey:          getenv("SECRET_KEY"),
+		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
+
+		CookieAge:            p.seconds("SESSION_COOKIE_AGE", 1209600),
+		CookieName:           p.str("SESSION_COOKIE_NAME", "sessionid"),
+		CookieDomain:         p.str("SESSION_COOKIE_DOMAIN", ""),
+		CookiePath:           p.str("SESSION_COOKIE_PATH", "/"),
+		CookieSecure:         p.boolean("SESSION_COOKIE_SECURE", false),
+		CookieHTTPOnly:       p.boolean("SESSION_COOKIE_HTTPONLY", true),
+		CookieSameSite:       p.sameSite("SESSION_COOKIE_SAMESITE"),
+		SaveEveryRequest:     p.boolean("SESSION_SAVE_EVERY_REQUEST", false),
+		ExpireAtBrowserClose: p.boolean("SESSION_EXPIRE_AT_BROWSER_CLOSE", false),
+
+		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
+		LogLevel:   p.logLevel("LOG_LEVEL"),
+	}
+
+	engine := p.str("SESSION_ENGINE", "db")
+	switch c.SessionEngine = engines[engine]; c.SessionEngine {
+	case "db":
+	case "":
+		p.fail("SESSION_ENGINE", "%q is not an engine; use db, cache, cached_db, file or signed_cookies", engine)
+	default:
+		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db", c.SessionEngine)
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
+		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		p.fail("DATABASE_URL", "must start with postgres://, postgresql:// or sqlite:")
+	}
+	if c.CookieSameSite == http.SameSiteNoneMode && !c.CookieSecure {
+		p.fail("SESSION_COOKIE_SAMESITE", "None needs SESSION_COOKIE_SECURE=true: browsers drop such cookies otherwise")
+	}
+	if strings.HasPrefix(c.CookieName, "__Host-") && (!c.CookieSecure || c.CookiePath != "/" || c.CookieDomain != "") {
+		p.fail("SESSION_COOKIE_NAME", "a __Host- cookie needs SESSION_COOKIE_SECURE=true, SESSION_COOKIE_PATH=/ and no SESSION_COOKIE_DOMAIN")
+	}
+	if c.CookieName == "" || strings.ContainsAny(c.CookieName, " ;,=\t\"") {
+		p.fail("SESSION_COOKIE_NAME", "must be a non-empty token without spaces, quotes, ';', ',' or '='")
+	}
+	if c.SecretKey == "" && c.Env == "production" {
+		p.fail("SECRET_KEY", "is required when APP_ENV=production (the key that signs sessions must be the same on every process and every restart)")
+	}
+	for i, k := range c.SecretKeyFallbacks {
+		if k == "" {
+			p.fail("SECRET_KEY_FALLBACKS", "entry %d is empty", i+1)
+		}
+	}
+	return c, errors.Join(p.errs...)
+}
+
+// ensureSecretKey sets a SECRET_KEY outside production when none was given:
+// generated once and kept in var/, so that sessions survive a restart.
+func (c *Config) ensureSecretKey() error {
+	if c.SecretKey != "" {
+		return nil
+	}
+	path := filepath.Join(varDir, "secret_key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		c.SecretKey, c.SecretKeyGenerated = strings.TrimSpace(string(b)), true
+		return nil
+	}
+	if err := os.MkdirAll(varDir, 0o750); err != nil {
+		return fmt.Errorf("SECRET_KEY: creating %s: %w", varDir, err)
+	}
+	key := randomSecret()
+	// O_EXCL: two processes starting at once must not each write their own.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return c.ensureSecretKey()
+	}
+	if err != nil {
+		return fmt.Errorf("SECRET_KEY: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		return fmt.Errorf("SECRET_KEY: writing %s: %w", path, err)
+	}
+	c.SecretKey, c.SecretKeyGenerated = key, true
+	return nil
+}
+
+// randomSecret is Django's get_random_secret_key: 50 characters.
+func randomSecret() string {
+	const chars = "abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)"
+	b := make([]byte, 50)
+	for i := range b {
+		var r [1]byte
+		for {
+			rand.Read(r[:])
+			if r[0] < 250 { // 250 = 5 × 50: no character more likely than another
+				break
+			}
+		}
+		b[i] = chars[r[0]%50]
+	}
+	return string(b)
+}
+
+// LogValue prints the configuration with secrets masked.
+func (c Config) LogValue() slog.Value {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		db = u.Redacted()
+	}
+	secret := "set"
+	if c.SecretKeyGenerated {
+		secret = "generated, kept in " + filepath.Join(varDir, "secret_key")
+	}
+	return slog.GroupValue(
+		slog.String("APP_ENV", c.Env),
+		slog.String("DATABASE_URL", db),
+		slog.String("SECRET_KEY", secret),
+		slog.Int("SECRET_KEY_FALLBACKS", len(c.SecretKeyFallbacks)),
+		slog.String("SESSION_ENGINE", c.SessionEngine),
+		slog.Int("SESSION_COOKIE_AGE", int(c.CookieAge/time.Second)),
+		slog.String("SESSION_COOKIE_NAME", c.CookieName),
+		slog.String("SESSION_COOKIE_DOMAIN", c.CookieDomain),
+		slog.String("SESSION_COOKIE_PATH", c.CookiePath),
+		slog.Bool("SESSION_COOKIE_SECURE", c.CookieSecure),
+		slog.Bool("SESSION_COOKIE_HTTPONLY", c.CookieHTTPOnly),
+		slog.String("SESSION_COOKIE_SAMESITE", sameSiteName(c.CookieSameSite)),
+		slog.Bool("SESSION_SAVE_EVERY_REQUEST", c.SaveEveryRequest),
+		slog.Bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", c.ExpireAtBrowserClose),
+		slog.String("LISTEN_ADDR", c.ListenAddr),
+		slog.String("LOG_LEVEL", c.LogLevel.String()),
+	)
+}
+
+// parser reads typed values and collects the errors.
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) fail(name, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+}
+
+func (p *parser) str(name, def string) string {
+	if v := p.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := p.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return def
+}
+
+func (p *parser) list(name string) []string {
+	v := p.getenv(name)
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
+}
+
+func (p *parser) boolean(name string, def bool) bool {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	p.fail(name, "%q is not a boolean (true or false)", v)
+	return def
+}
+
+func (p *parser) seconds(name string, def int) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return time.Duration(def) * time.Second
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 || n > 10*365*24*3600 {
+		p.fail(name, "%q is not a number of seconds from 1 to 315360000", v)
+		return time.Duration(def) * time.Second
+	}
+	return time.Duration(n) * time.Second
+}
+
+func (p *parser) sameSite(name string) http.SameSite {
+	switch v := p.str(name, "Lax"); strings.ToLower(v) {
+	case "lax":
+		return http.SameSiteLaxMode
+	case "strict":
+		return http.SameSiteStrictMode
+	case "none":
+		return http.SameSiteNoneMode
+	default:
+		p.fail(name, "%q is not one of Strict, Lax, None", v)
+		return http.SameSiteLaxMode
+	}
+}
+
+func sameSiteName(s http.SameSite) string {
+	switch s {
+	case http.SameSiteStrictMode:
+		return "Strict"
+	case http.SameSiteNoneMode:
+		return "None"
+	}
+	return "Lax"
+}
+
+func (p *parser) logLevel(name string) slog.Level {
+	var l slog.Level
+	v := p.str(name, "info")
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		p.fail(name, "%q is not one of debug, info, warn, error", v)
+		return slog.LevelInfo
+	}
+	return l
+}

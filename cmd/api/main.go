@@ -1,0 +1,67 @@
+// Command api is the session API server and its maintenance commands.
+//
+//	api [serve]                 start the API (the default)
+//	api migrate up|down [N]|version
+//	api clearsessions           delete expired sessions, as Django's command
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: api [command]
+
+commands:
+  serve                  start the API (the default)
+  migrate up             apply every pending migration
+  migrate down [N]       revert the last N migrations (default 1)
+  migrate version        print the schema version
+  clearsessions          delete expired sessions, in batches
+
+Configuration comes from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "api:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment passed in so that tests
+// can run it as it runs in production.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, nil)
+	case "migrate":
+		return migrateCmd(args, cfg, stdout)
+	case "clearsessions":
+		return clearSessions(ctx, cfg, logger, stdout)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}

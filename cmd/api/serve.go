@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	api "github.com/djsessions/api"
+	"github.com/djsessions/api/internal/database"
+	"github.com/djsessions/api/internal/server"
+	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/session/dbstore"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 30 * time.Second
+
+// serve runs the API until ctx is cancelled, then lets in-flight requests
+// finish (and save their sessions) before returning. listening, if not nil,
+// is told the address once the API accepts connections.
+func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(net.Addr)) error {
+	if err := cfg.ensureSecretKey(); err != nil {
+		return err
+	}
+	if cfg.SecretKeyGenerated {
+		logger.Warn("SECRET_KEY is not set: using a key generated for this machine; set SECRET_KEY in production, and the same on every process")
+	}
+	logger.Info("configuration", "config", cfg)
+
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	sessions, err := newSessions(cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	handler := server.New(server.Deps{
+		Logger:   logger,
+		Sessions: sessions,
+		Checks: []server.Check{
+			{Name: "database", Func: db.PingContext},
+		},
+		OpenAPI: api.OpenAPI,
+	})
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("listening", "addr", "http://"+ln.Addr().String())
+	if listening != nil {
+		listening(ln.Addr())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: waiting for requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// openDatabase connects to DATABASE_URL and brings its schema up to date.
+func openDatabase(ctx context.Context, cfg Config) (*sqlx.DB, error) {
+	if err := database.Migrate(cfg.DatabaseURL); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return db, nil
+}
+
+// newSessions builds the session engine that SESSION_ENGINE names.
+func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager, error) {
+	var store session.Store
+	switch cfg.SessionEngine {
+	case "db":
+		store = dbstore.New(db)
+	default:
+		return nil, fmt.Errorf("SESSION_ENGINE: %q is not available", cfg.SessionEngine)
+	}
+	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
+	return session.NewManager(store, signer, session.Options{
+		CookieName:           cfg.CookieName,
+		CookieDomain:         cfg.CookieDomain,
+		CookiePath:           cfg.CookiePath,
+		CookieSecure:         cfg.CookieSecure,
+		CookieHTTPOnly:       cfg.CookieHTTPOnly,
+		CookieSameSite:       cfg.CookieSameSite,
+		Age:                  cfg.CookieAge,
+		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
+		SaveEveryRequest:     cfg.SaveEveryRequest,
+		Logger:               logger,
+	}), nil
+}

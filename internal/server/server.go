@@ -1,0 +1,76 @@
+// Package server assembles the API: the Echo instance with its middleware,
+// error handling, health endpoints and every feature's routes.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/djsessions/api/internal/apperr"
+	"github.com/djsessions/api/internal/preferences"
+	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/sessionapi"
+	"github.com/djsessions/api/internal/web"
+)
+
+// Check reports whether one dependency is usable; readiness runs them all.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// Deps is what the API is built from.
+type Deps struct {
+	Logger   *slog.Logger
+	Sessions *session.Manager
+	Checks   []Check // run by GET /readyz
+	OpenAPI  []byte  // served at GET /openapi.yaml
+	Now      func() time.Time
+}
+
+// New returns the API's HTTP handler.
+func New(d Deps) *echo.Echo {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = web.ErrorHandler(d.Logger)
+
+	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.LimitBody, d.Sessions.Middleware())
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", ready(d.Checks, d.Logger))
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", d.OpenAPI)
+	})
+
+	api := e.Group("/api")
+	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
+	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
+	return e
+}
+
+// ready answers 200 when every check passes within a short deadline, so that
+// a load balancer stops sending traffic to a process that cannot serve it.
+func ready(checks []Check, logger *slog.Logger) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		result := map[string]string{}
+		for _, ch := range checks {
+			if err := ch.Func(ctx); err != nil {
+				logger.Warn("not ready", "check", ch.Name, "err", err)
+				return apperr.New(apperr.Unavailable, "%s is unreachable", ch.Name)
+			}
+			result[ch.Name] = "ok"
+		}
+		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "checks": result})
+	}
+}
