@@ -1,0 +1,152 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestConfigDefaultsAreAPIMdSettings(t *testing.T) {
+	c, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Env: "development", DatabaseURL: "sqlite:./var/db.sqlite3", SessionEngine: "db",
+		CookieAge: 1209600 * time.Second, CookieName: "sessionid", CookiePath: "/",
+		CookieHTTPOnly: true, CookieSameSite: http.SameSiteLaxMode,
+		ListenAddr: "127.0.0.1:8000", LogLevel: slog.LevelInfo,
+	}
+	if c.Env != want.Env || c.DatabaseURL != want.DatabaseURL || c.SessionEngine != want.SessionEngine ||
+		c.CookieAge != want.CookieAge || c.CookieName != want.CookieName || c.CookiePath != want.CookiePath ||
+		c.CookieDomain != "" || c.CookieSecure || !c.CookieHTTPOnly || c.CookieSameSite != want.CookieSameSite ||
+		c.SaveEveryRequest || c.ExpireAtBrowserClose || c.ListenAddr != want.ListenAddr || c.LogLevel != want.LogLevel ||
+		c.SecretKey != "" || len(c.SecretKeyFallbacks) != 0 {
+		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestConfigReadsEverySetting(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://u:pw@db/app", "SECRET_KEY": "k",
+		"SECRET_KEY_FALLBACKS": "old1, old2", "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+		"SESSION_COOKIE_AGE": "60", "SESSION_COOKIE_NAME": "__Host-sessionid", "SESSION_COOKIE_SECURE": "true",
+		"SESSION_COOKIE_HTTPONLY": "false", "SESSION_COOKIE_SAMESITE": "Strict", "SESSION_SAVE_EVERY_REQUEST": "1",
+		"SESSION_EXPIRE_AT_BROWSER_CLOSE": "yes", "LISTEN_ADDR": ":9000", "LOG_LEVEL": "debug",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SessionEngine != "db" || c.CookieAge != time.Minute || !c.CookieSecure || c.CookieHTTPOnly ||
+		c.CookieSameSite != http.SameSiteStrictMode || !c.SaveEveryRequest || !c.ExpireAtBrowserClose ||
+		c.ListenAddr != ":9000" || c.LogLevel != slog.LevelDebug || strings.Join(c.SecretKeyFallbacks, "|") != "old1|old2" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unknown engine", map[string]string{"SESSION_ENGINE": "memcached"}, "SESSION_ENGINE"},
+		{"engine not available yet", map[string]string{"SESSION_ENGINE": "cache"}, "SESSION_ENGINE"},
+		{"age not a number", map[string]string{"SESSION_COOKIE_AGE": "two weeks"}, "SESSION_COOKIE_AGE"},
+		{"age zero", map[string]string{"SESSION_COOKIE_AGE": "0"}, "SESSION_COOKIE_AGE"},
+		{"age negative", map[string]string{"SESSION_COOKIE_AGE": "-5"}, "SESSION_COOKIE_AGE"},
+		{"boolean", map[string]string{"SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"},
+		{"samesite", map[string]string{"SESSION_COOKIE_SAMESITE": "Loose"}, "SESSION_COOKIE_SAMESITE"},
+		{"samesite none without secure", map[string]string{"SESSION_COOKIE_SAMESITE": "None"}, "SESSION_COOKIE_SAMESITE"},
+		{"__Host- without secure", map[string]string{"SESSION_COOKIE_NAME": "__Host-sessionid"}, "SESSION_COOKIE_NAME"},
+		{"cookie name with a space", map[string]string{"SESSION_COOKIE_NAME": "my session"}, "SESSION_COOKIE_NAME"},
+		{"database url", map[string]string{"DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL"},
+		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"app env", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
+		{"production without a secret key", map[string]string{"APP_ENV": "production"}, "SECRET_KEY"},
+		{"empty fallback", map[string]string{"SECRET_KEY_FALLBACKS": "a,,b"}, "SECRET_KEY_FALLBACKS"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadConfig(env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want+":") {
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryBadValueAtOnce(t *testing.T) {
+	_, err := loadConfig(env(map[string]string{"SESSION_COOKIE_AGE": "x", "LOG_LEVEL": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "SESSION_COOKIE_AGE") || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Fatalf("error %v, want both variables named", err)
+	}
+}
+
+func TestConfigLogMasksSecrets(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"SECRET_KEY": "very-secret-key", "SECRET_KEY_FALLBACKS": "older-secret",
+		"DATABASE_URL": "postgres://app:hunter2@db:5432/app",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("configuration", "config", c)
+	out := b.String()
+	for _, secret := range []string{"very-secret-key", "older-secret", "hunter2"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the logged configuration shows %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "SESSION_COOKIE_AGE") || !strings.Contains(out, "db:5432") {
+		t.Errorf("the logged configuration lacks the effective settings: %s", out)
+	}
+}
+
+func TestGeneratedSecretKeyIsKeptAndReused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var first Config
+	if err := first.ensureSecretKey(); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.SecretKey) != 50 || !first.SecretKeyGenerated {
+		t.Fatalf("generated key %q (generated=%v), want 50 characters", first.SecretKey, first.SecretKeyGenerated)
+	}
+	info, err := os.Stat(filepath.Join("var", "secret_key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("var/secret_key has mode %v, want 0600", info.Mode().Perm())
+	}
+	var second Config
+	if err := second.ensureSecretKey(); err != nil {
+		t.Fatal(err)
+	}
+	if second.SecretKey != first.SecretKey {
+		t.Fatal("a second start generated another key; sessions would not survive a restart")
+	}
+}
+
+func TestAGivenSecretKeyIsNeverReplaced(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c := Config{SecretKey: "given"}
+	if err := c.ensureSecretKey(); err != nil {
+		t.Fatal(err)
+	}
+	if c.SecretKey != "given" || c.SecretKeyGenerated {
+		t.Fatalf("got %+v", c)
+	}
+	if _, err := os.Stat("var"); !os.IsNotExist(err) {
+		t.Fatal("var/ was created although SECRET_KEY was set")
+	}
+}
