@@ -40,6 +40,9 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = web.ErrorHandler(d.Logger)
+	// The client's address is the connection's: X-Forwarded-For is anyone's
+	// to forge until trusted proxies are configured.
+	e.IPExtractor = echo.ExtractIPDirect()
 
 	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.LimitBody, d.Sessions.Middleware())
 

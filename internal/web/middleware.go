@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -22,18 +23,23 @@ func LimitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// RequestLogger logs one line per request.
+// RequestLogger logs one line per request. It hands an error to the error
+// handler itself, so that the line shows the status the client really got.
 func RequestLogger(logger *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogMethod: true, LogURIPath: true, LogStatus: true, LogLatency: true, LogRemoteIP: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("path", v.URIPath),
-				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
-				slog.String("remote_ip", v.RemoteIP))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			req := c.Request()
+			logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
+				slog.String("method", req.Method), slog.String("path", req.URL.Path),
+				slog.Int("status", c.Response().Status), slog.Duration("latency", time.Since(start)),
+				slog.String("remote_ip", c.RealIP()))
 			return nil
-		},
-	})
+		}
+	}
 }
 
 // Recover turns a panic into a logged 500 with the error envelope.
