@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -69,8 +70,7 @@ func (s *Signer) Unsign(signed string) (payload []byte, signedAt time.Time, err 
 		return nil, time.Time{}, ErrBadSignature
 	}
 	value, sig := signed[:i], signed[i+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !s.verify(value, got) {
+	if !s.verify(value, sig) {
 		return nil, time.Time{}, ErrBadSignature
 	}
 	j := strings.LastIndexByte(value, ':')
@@ -101,11 +101,14 @@ func (s *Signer) mac(key []byte, value string) []byte {
 	return h.Sum(nil)
 }
 
-func (s *Signer) verify(value string, sig []byte) bool {
+// verify compares encoded signatures, as Django does: decoding sig first
+// would also accept variants of it (non-zero padding bits, line breaks) that
+// Django rejects.
+func (s *Signer) verify(value, sig string) bool {
 	ok := false
 	for _, k := range s.keys {
 		// Every key is tried, so timing does not tell which one matched.
-		if hmac.Equal(s.mac(k, value), sig) {
+		if hmac.Equal([]byte(b64(s.mac(k, value))), []byte(sig)) {
 			ok = true
 		}
 	}
@@ -114,20 +117,35 @@ func (s *Signer) verify(value string, sig []byte) bool {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
+// Compressors are pooled: a zlib writer allocates most of a megabyte of
+// tables, which would otherwise be paid on every session save.
+var (
+	writers = sync.Pool{New: func() any { return zlib.NewWriter(nil) }}
+	readers sync.Pool // of io.ReadCloser that are also zlib.Resetter
+)
+
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
-	w := zlib.NewWriter(&buf)
+	w := writers.Get().(*zlib.Writer)
+	defer writers.Put(w)
+	w.Reset(&buf)
 	w.Write(b) // writes to a bytes.Buffer cannot fail
 	w.Close()
 	return buf.Bytes()
 }
 
 func inflate(b []byte) ([]byte, error) {
-	r, err := zlib.NewReader(bytes.NewReader(b))
+	var r io.ReadCloser
+	var err error
+	if pooled, ok := readers.Get().(io.ReadCloser); ok {
+		r, err = pooled, pooled.(zlib.Resetter).Reset(bytes.NewReader(b), nil)
+	} else {
+		r, err = zlib.NewReader(bytes.NewReader(b))
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { r.Close(); readers.Put(r) }()
 	out, err := io.ReadAll(io.LimitReader(r, maxDecompressed+1))
 	if err != nil {
 		return nil, err
