@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -44,7 +45,11 @@ func New(d Deps) *echo.Echo {
 	// to forge until trusted proxies are configured.
 	e.IPExtractor = echo.ExtractIPDirect()
 
-	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.LimitBody, d.Sessions.Middleware())
+	// Only the API has sessions: a health check must not depend on, or
+	// write to, the session store. (A group middleware would do, but Echo
+	// then answers 404 instead of 405 for a wrong method in the group.)
+	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.LimitBody,
+		under("/api/", d.Sessions.Middleware()))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -75,5 +80,18 @@ func ready(checks []Check, logger *slog.Logger) echo.HandlerFunc {
 			result[ch.Name] = "ok"
 		}
 		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "checks": result})
+	}
+}
+
+// under applies mw only to requests whose path starts with prefix.
+func under(prefix string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		wrapped := mw(next)
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, prefix) {
+				return wrapped(c)
+			}
+			return next(c)
+		}
 	}
 }

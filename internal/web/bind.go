@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,8 +27,8 @@ func Bind(c echo.Context, dst any) error {
 		return unsupportedMediaType
 	}
 	dec := json.NewDecoder(req.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -36,6 +37,14 @@ func Bind(c echo.Context, dst any) error {
 			return bodyTooLarge
 		}
 		return apperr.New(apperr.InvalidJSON, "the request body must hold exactly one JSON value")
+	}
+	if raw[0] != '{' {
+		return apperr.New(apperr.InvalidJSON, "the request body must be a JSON object")
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
+		return decodeError(err)
 	}
 	return nil
 }
