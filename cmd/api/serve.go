@@ -116,7 +116,7 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager
 		CookieDomain:         cfg.CookieDomain,
 		CookiePath:           cfg.CookiePath,
 		CookieSecure:         cfg.CookieSecure,
-		CookieHTTPOnly:       cfg.CookieHTTPOnly,
+		CookieScriptReadable: !cfg.CookieHTTPOnly,
 		CookieSameSite:       cfg.CookieSameSite,
 		Age:                  cfg.CookieAge,
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,

@@ -27,12 +27,15 @@ const createAttempts = 10
 
 // Options are the settings of a Manager, named after Django's.
 type Options struct {
-	CookieName     string        // SESSION_COOKIE_NAME; default "sessionid"
-	CookieDomain   string        // SESSION_COOKIE_DOMAIN
-	CookiePath     string        // SESSION_COOKIE_PATH; default "/"
-	CookieSecure   bool          // SESSION_COOKIE_SECURE
-	CookieHTTPOnly bool          // SESSION_COOKIE_HTTPONLY
-	CookieSameSite http.SameSite // SESSION_COOKIE_SAMESITE; default Lax
+	CookieName   string // SESSION_COOKIE_NAME; default "sessionid"
+	CookieDomain string // SESSION_COOKIE_DOMAIN
+	CookiePath   string // SESSION_COOKIE_PATH; default "/"
+	CookieSecure bool   // SESSION_COOKIE_SECURE
+	// CookieScriptReadable is SESSION_COOKIE_HTTPONLY=false: the cookie
+	// loses HttpOnly, and any script on the page can steal the session.
+	// The zero value is Django's safe default.
+	CookieScriptReadable bool
+	CookieSameSite       http.SameSite // SESSION_COOKIE_SAMESITE; default Lax
 
 	Age                  time.Duration // SESSION_COOKIE_AGE; default two weeks
 	ExpireAtBrowserClose bool          // SESSION_EXPIRE_AT_BROWSER_CLOSE

@@ -92,7 +92,13 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 			}
 			defer func() {
 				if p := recover(); p != nil {
-					discard() // what the handler wrote must not go out with the panic's 500
+					// What the handler wrote must not go out with the panic's
+					// 500; but a stream already flushed is out, and the
+					// response must stay committed so that no error body is
+					// appended to it.
+					if !w.sent {
+						discard()
+					}
 					panic(p)
 				}
 			}()
@@ -178,7 +184,7 @@ func (m *Manager) cookie(value string) *http.Cookie {
 	o := m.opts
 	return &http.Cookie{
 		Name: o.CookieName, Value: value, Path: o.CookiePath, Domain: o.CookieDomain,
-		Secure: o.CookieSecure, HttpOnly: o.CookieHTTPOnly, SameSite: o.CookieSameSite,
+		Secure: o.CookieSecure, HttpOnly: !o.CookieScriptReadable, SameSite: o.CookieSameSite,
 	}
 }
 
