@@ -47,7 +47,7 @@ func contractServer(t *testing.T) *echo.Echo {
 		Sessions: sessions,
 		Checks:   []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:  api.OpenAPI,
-	})
+	}).Echo
 }
 
 var echoParam = regexp.MustCompile(`:([^/]+)`)

@@ -34,7 +34,7 @@ type Deps struct {
 }
 
 // New returns the API's HTTP handler.
-func New(d Deps) *echo.Echo {
+func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -62,7 +62,7 @@ func New(d Deps) *echo.Echo {
 	api := e.Group("/api")
 	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
 	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
-	return e
+	return &Server{e}
 }
 
 // ready answers 200 when every check passes within a short deadline, so that
@@ -94,4 +94,21 @@ func under(prefix string, mw echo.MiddlewareFunc) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// Server is the API's HTTP handler: the Echo instance, which also serves
+// HEAD as GET, as HTTP requires (RFC 9110, 9.3.2) and Echo does not do.
+type Server struct {
+	*echo.Echo
+}
+
+// ServeHTTP implements http.Handler. A HEAD request is routed as a GET; the
+// http.ResponseWriter still belongs to the HEAD request, so net/http sends
+// the headers and drops the body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
+	s.Echo.ServeHTTP(w, r)
 }

@@ -1,0 +1,277 @@
+package sessionapi_test
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/djsessions/api/internal/apitest"
+	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/testdb"
+)
+
+// defaultAge is SESSION_COOKIE_AGE's default, two weeks, in seconds.
+const defaultAge = 1209600
+
+// The response bodies, as the contract spells them.
+type (
+	info struct {
+		ExpiryAge            int       `json:"expiry_age"`
+		ExpiryDate           time.Time `json:"expiry_date"`
+		ExpireAtBrowserClose bool      `json:"expire_at_browser_close"`
+	}
+	visit struct {
+		Count   int       `json:"visit_count"`
+		Created time.Time `json:"session_created"`
+	}
+	shown struct {
+		Keys    []string `json:"keys"`
+		Session info     `json:"session"`
+	}
+)
+
+// eachDB runs f on a fresh API on each supported database, with the
+// production defaults and a clock of its own that starts now, to the second.
+func eachDB(t *testing.T, f func(t *testing.T, app *apitest.App, clk *clock)) {
+	t.Helper()
+	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
+		clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+		app := apitest.New(t, apitest.Options{
+			DatabaseURL: newURL(t),
+			Now:         clk.Now,
+		})
+		f(t, app, clk)
+	})
+}
+
+// clock is the API's time: still, so that expiry arithmetic is exact, until
+// the test moves it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// client is one way of carrying the session key.
+type client struct {
+	name   string
+	mobile bool
+	new    func() *apitest.Client
+}
+
+func clients(app *apitest.App) []client {
+	return []client{
+		{name: "cookie", new: app.Browser},
+		{name: "header", mobile: true, new: app.Mobile},
+	}
+}
+
+// withKey returns a new client that presents key. A cookie client sends it
+// in a fixed Cookie header, so it is good for one request only: after that
+// its jar would send a second session cookie.
+func (c client) withKey(app *apitest.App, key string) *apitest.Client {
+	cl := c.new()
+	if c.mobile {
+		cl.Header.Set(session.HeaderKey, key)
+	} else {
+		cl.Header.Set("Cookie", "sessionid="+key)
+	}
+	return cl
+}
+
+// wantForgotten checks that res tells the client to drop its key.
+func (c client) wantForgotten(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	if !c.mobile {
+		wantCookieDeleted(t, res)
+		return
+	}
+	wantNoCookie(t, res)
+	if v, ok := res.Header[session.HeaderKey]; !ok || v[0] != "" {
+		t.Fatalf("X-Session-Key %q, want present and empty", v)
+	}
+}
+
+func constant(key string) func(*testing.T) string {
+	return func(*testing.T) string { return key }
+}
+
+func decode[T any](t *testing.T, res *apitest.Response) T {
+	t.Helper()
+	var v T
+	res.JSON(t, &v)
+	return v
+}
+
+func sameInfo(a, b info) bool {
+	return a.ExpiryAge == b.ExpiryAge && a.ExpiryDate.Equal(b.ExpiryDate) && a.ExpireAtBrowserClose == b.ExpireAtBrowserClose
+}
+
+func sameShown(a, b shown) bool {
+	return a.Keys != nil && slices.Equal(a.Keys, b.Keys) && sameInfo(a.Session, b.Session)
+}
+
+// sessionCookie returns the session cookie res set, failing the test if it
+// set none.
+func sessionCookie(t *testing.T, res *apitest.Response) *http.Cookie {
+	t.Helper()
+	raw := res.SetCookie("sessionid")
+	if raw == "" {
+		t.Fatalf("%s %s: no session cookie set", res.Request.Method, res.Request.URL.Path)
+	}
+	ck, err := http.ParseSetCookie(raw)
+	if err != nil {
+		t.Fatalf("Set-Cookie %q: %v", raw, err)
+	}
+	return ck
+}
+
+// wantCookieAge checks that the session cookie lasts as long as the
+// session: as the browser session when it expires at browser close.
+func wantCookieAge(t *testing.T, res *apitest.Response, want info, now time.Time) {
+	t.Helper()
+	ck := sessionCookie(t, res)
+	raw := res.SetCookie("sessionid")
+	if want.ExpireAtBrowserClose {
+		if strings.Contains(raw, "Max-Age") || strings.Contains(raw, "Expires") {
+			t.Fatalf("Set-Cookie %q: a browser-session cookie has neither Max-Age nor Expires", raw)
+		}
+		return
+	}
+	if ck.MaxAge != want.ExpiryAge || !ck.Expires.Equal(now.Add(time.Duration(want.ExpiryAge)*time.Second)) {
+		t.Fatalf("Set-Cookie %q: want Max-Age=%d and Expires to match", raw, want.ExpiryAge)
+	}
+}
+
+func wantCookieDeleted(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	raw := res.SetCookie("sessionid")
+	if raw == "" || !strings.HasPrefix(raw, "sessionid=;") || !strings.Contains(raw, "Max-Age=0") {
+		t.Fatalf("Set-Cookie %q, want the session cookie deleted with Max-Age=0", raw)
+	}
+	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
+		t.Fatalf("X-Session-Key %q sent to a cookie client", v)
+	}
+}
+
+func wantNoCookie(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	if v := res.Header.Values("Set-Cookie"); len(v) != 0 {
+		t.Fatalf("%s %s: Set-Cookie %q, want none", res.Request.Method, res.Request.URL.Path, v)
+	}
+}
+
+// wantIssuedKey returns the new key res gives a header client.
+func wantIssuedKey(t *testing.T, res *apitest.Response) string {
+	t.Helper()
+	key := res.Header.Get(session.HeaderKey)
+	if !session.ValidKey(key) {
+		t.Fatalf("X-Session-Key %q, want a new session key", key)
+	}
+	return key
+}
+
+// wantKeyHidden checks that a cookie client's keys are nowhere but in its
+// cookie.
+func wantKeyHidden(t *testing.T, res *apitest.Response, keys ...string) {
+	t.Helper()
+	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
+		t.Fatalf("%s %s: X-Session-Key %q sent to a cookie client", res.Request.Method, res.Request.URL.Path, v)
+	}
+	for _, k := range keys {
+		if k != "" && bytes.Contains(res.Body, []byte(k)) {
+			t.Fatalf("%s %s: the session key is in the body: %s", res.Request.Method, res.Request.URL.Path, res.Body)
+		}
+	}
+}
+
+func wantVaryCookie(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	for _, v := range res.Header.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s %s: Vary %q, want Cookie in it", res.Request.Method, res.Request.URL.Path, res.Header.Values("Vary"))
+}
+
+func wantContentTypeJSON(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type %q, want application/json", ct)
+	}
+}
+
+// wantFields checks the fields of an error: field among them, or none at all
+// when field is "".
+func wantFields(t *testing.T, fields map[string]string, field string) {
+	t.Helper()
+	if field == "" && len(fields) != 0 {
+		t.Fatalf("fields %v, want none", fields)
+	}
+	if field != "" && fields[field] == "" {
+		t.Fatalf("fields %v, want %q explained", fields, field)
+	}
+}
+
+// row is a django_session row.
+type row struct {
+	Data   string    `db:"session_data"`
+	Expire time.Time `db:"expire_date"`
+}
+
+func storedRow(t *testing.T, app *apitest.App, key string) (row, bool) {
+	t.Helper()
+	var r row
+	err := app.DB.Get(&r, app.DB.Rebind("SELECT session_data, expire_date FROM django_session WHERE session_key = ?"), key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row{}, false
+	}
+	if err != nil {
+		t.Fatalf("reading django_session: %v", err)
+	}
+	return r, true
+}
+
+func wantRowUnchanged(t *testing.T, app *apitest.App, key string, before row) {
+	t.Helper()
+	after, found := storedRow(t, app, key)
+	if !found || after.Data != before.Data || !after.Expire.Equal(before.Expire) {
+		t.Fatalf("django_session row of %s changed: was %+v, now %+v (found %v)", key, before, after, found)
+	}
+}
+
+func countRows(t *testing.T, app *apitest.App) int {
+	t.Helper()
+	var n int
+	if err := app.DB.Get(&n, "SELECT count(*) FROM django_session"); err != nil {
+		t.Fatalf("counting django_session: %v", err)
+	}
+	return n
+}
+
+func exec(t *testing.T, app *apitest.App, query string, args ...any) {
+	t.Helper()
+	if _, err := app.DB.Exec(app.DB.Rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
