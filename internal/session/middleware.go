@@ -106,6 +106,12 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 			if err := next(c); err != nil {
 				c.Error(err) // written into w, so the status is known at commit
 			}
+			if w.sent && h.s != nil && h.s.modified {
+				// Committed at the first Flush; the headers that would carry
+				// a new key are gone, so a later change cannot be saved.
+				m.opts.Logger.Warn("session changed after the response began streaming; the change is not saved",
+					"path", req.URL.Path)
+			}
 			if err := w.finish(); err != nil {
 				discard()
 				return err
@@ -144,6 +150,7 @@ func (h *handle) commit(header http.Header, status int) error {
 	if err := m.Save(h.ctx, s); err != nil {
 		return err
 	}
+	s.modified = false // saved: what changes from now on is unsaved
 	h.issue(header, s)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -974,4 +975,46 @@ func TestMiddlewareCookieLosesHttpOnlyOnlyWhenAskedTo(t *testing.T) {
 			t.Fatalf("Set-Cookie %q is HttpOnly although SESSION_COOKIE_HTTPONLY=false", c.raw)
 		}
 	})
+}
+
+func TestMiddlewareWarnsOfAChangeMadeAfterTheStreamBegan(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	a := newApp(t, testdb.SQLiteURL(t), session.Options{Logger: logger})
+	a.handle(http.MethodPost, "/late-change", func(c echo.Context, s *session.Session) error {
+		s.Set("before", 1)
+		c.Response().WriteHeader(http.StatusOK)
+		c.Response().Flush()
+		s.Set("after", 2)
+		return nil
+	})
+	key := issued(t, a.serve(t, http.MethodPost, "/late-change")).value
+	if !strings.Contains(logs.String(), "session changed after the response began streaming") {
+		t.Fatalf("no warning logged: %q", logs.String())
+	}
+	s, err := a.m.Load(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Has("before") || s.Has("after") {
+		t.Fatalf("stored keys %v, want the change before the first Flush only", s.Keys())
+	}
+}
+
+// syncBuffer is a strings.Builder safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
