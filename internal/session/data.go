@@ -61,12 +61,15 @@ func writeString(buf *bytes.Buffer, s string) {
 	buf.Write(b)
 }
 
-// asciiEscape replaces each non-ASCII character of a JSON text with its
+// del is the one ASCII character Python escapes and Go's encoder does not.
+const del = 0x7f
+
+// asciiEscape replaces DEL and each non-ASCII character of a JSON text with its
 // \uXXXX escape (a surrogate pair above U+FFFF), as Python's ensure_ascii
 // does. Outside strings JSON is pure ASCII, so this is safe on whole texts.
 func asciiEscape(b []byte) []byte {
 	i := 0
-	for i < len(b) && b[i] < utf8.RuneSelf {
+	for i < len(b) && b[i] < del {
 		i++
 	}
 	if i == len(b) {
@@ -79,8 +82,13 @@ func asciiEscape(b []byte) []byte {
 		out = append(out, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 	}
 	for i < len(b) {
-		if b[i] < utf8.RuneSelf {
+		if b[i] < del {
 			out = append(out, b[i])
+			i++
+			continue
+		}
+		if b[i] == del {
+			esc(del)
 			i++
 			continue
 		}

@@ -41,6 +41,11 @@ type Options struct {
 	ExpireAtBrowserClose bool          // SESSION_EXPIRE_AT_BROWSER_CLOSE
 	SaveEveryRequest     bool          // SESSION_SAVE_EVERY_REQUEST
 
+	// StoreTimeout bounds each call to the store, so that a stalled
+	// database answers 503 instead of holding the request and a pooled
+	// connection indefinitely. Default 5 seconds.
+	StoreTimeout time.Duration
+
 	Logger *slog.Logger
 	Now    func() time.Time // for tests; default time.Now
 }
@@ -68,6 +73,9 @@ func NewManager(store Store, signer *Signer, opts Options) *Manager {
 	if opts.Age == 0 {
 		opts.Age = 14 * 24 * time.Hour
 	}
+	if opts.StoreTimeout == 0 {
+		opts.StoreTimeout = 5 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -76,9 +84,6 @@ func NewManager(store Store, signer *Signer, opts Options) *Manager {
 	}
 	return &Manager{store: store, signer: signer, opts: opts}
 }
-
-// Store returns the store the Manager keeps sessions in.
-func (m *Manager) Store() Store { return m.store }
 
 // New returns an empty session with no key; it is stored when first saved.
 func (m *Manager) New() *Session {
@@ -93,6 +98,8 @@ func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
 	if !ValidKey(key) {
 		return s, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
 	encoded, found, err := m.store.Load(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: load: %w", ErrUnavailable, err)
@@ -118,6 +125,8 @@ func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
 func (m *Manager) Save(ctx context.Context, s *Session) error {
 	encoded := m.signer.Sign(encodeData(s.data), m.now())
 	expiry := s.ExpiryDate()
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
 	if s.key != "" {
 		err := m.store.Save(ctx, s.key, encoded, expiry)
 		switch {
@@ -163,6 +172,8 @@ func (m *Manager) ClearExpired(ctx context.Context, batch int, progress func(del
 }
 
 func (m *Manager) delete(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
 	if err := m.store.Delete(ctx, key); err != nil {
 		return fmt.Errorf("%w: delete: %w", ErrUnavailable, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/testdb"
 )
 
 // keyPattern is the shape of a key Django issues.
@@ -374,5 +375,28 @@ func TestFingerprintIsStableShortAndDoesNotRevealTheKey(t *testing.T) {
 	}
 	if fp == session.Fingerprint(strings.Replace(unknownKey, "0", "1", 1)) {
 		t.Fatal("two keys share a fingerprint")
+	}
+}
+
+func TestAStalledStoreGivesErrUnavailableAfterStoreTimeout(t *testing.T) {
+	url := testdb.PostgresURL(t)
+	f := newFixture(t, url, session.Options{StoreTimeout: 200 * time.Millisecond})
+	key := f.saved(t, map[string]any{"a": 1}).Key()
+
+	// Another connection holds a lock on the table, as a long migration would.
+	locker := testdb.Open(t, url)
+	tx, err := locker.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("LOCK TABLE django_session IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.Load(context.Background(), key); !errors.Is(err, session.ErrUnavailable) {
+		t.Fatalf("Load behind a lock: err %v, want ErrUnavailable", err)
+	}
+	if err := f.m.Save(context.Background(), f.m.New()); !errors.Is(err, session.ErrUnavailable) {
+		t.Fatalf("Save behind a lock: err %v, want ErrUnavailable", err)
 	}
 }

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -61,9 +60,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			// The save must not be abandoned halfway because the client went
-			// away: CycleKey has already deleted the old record by then.
-			h := &handle{m: m, ctx: context.WithoutCancel(req.Context())}
+			h := &handle{m: m, ctx: req.Context()}
 			if v, ok := req.Header[HeaderKey]; ok {
 				h.viaHeader, h.presented = true, strings.TrimSpace(v[0])
 			} else if ck, err := req.Cookie(m.opts.CookieName); err == nil {
@@ -106,7 +103,7 @@ func (m *Manager) Middleware() echo.MiddlewareFunc {
 			if err := next(c); err != nil {
 				c.Error(err) // written into w, so the status is known at commit
 			}
-			if w.sent && h.s != nil && h.s.modified {
+			if w.sent && !w.failed && h.s != nil && h.s.modified {
 				// Committed at the first Flush; the headers that would carry
 				// a new key are gone, so a later change cannot be saved.
 				m.opts.Logger.Warn("session changed after the response began streaming; the change is not saved",
@@ -147,7 +144,9 @@ func (h *handle) commit(header http.Header, status int) error {
 	if !(s.modified || m.opts.SaveEveryRequest) || s.IsEmpty() || status >= 500 {
 		return nil
 	}
-	if err := m.Save(h.ctx, s); err != nil {
+	// The save is not abandoned because the client went away: the handler
+	// has done its work, and the session must say so.
+	if err := m.Save(context.WithoutCancel(h.ctx), s); err != nil {
 		return err
 	}
 	s.modified = false // saved: what changes from now on is unsaved
@@ -211,75 +210,3 @@ func addVary(header http.Header) {
 		}
 	}
 }
-
-// deferredWriter holds a response back until the session is committed.
-type deferredWriter struct {
-	http.ResponseWriter
-	commit     func(status int) error
-	onFlushErr func(error)
-	status     int
-	buf        bytes.Buffer
-	sent       bool // the session is committed; writes go straight through
-}
-
-func (w *deferredWriter) WriteHeader(code int) {
-	if w.sent {
-		w.ResponseWriter.WriteHeader(code)
-		return
-	}
-	if w.status == 0 {
-		w.status = code
-	}
-}
-
-func (w *deferredWriter) Write(b []byte) (int, error) {
-	if w.sent {
-		return w.ResponseWriter.Write(b)
-	}
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.buf.Write(b)
-}
-
-// Flush commits the session and sends what was held back: a streaming
-// handler cannot have its response replaced by an error any more, so a
-// failed commit is only reported.
-func (w *deferredWriter) Flush() {
-	if err := w.finish(); err != nil {
-		w.onFlushErr(err)
-		w.sent = true
-		w.send()
-	}
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
-
-// finish commits the session for the response as written so far and, if that
-// succeeds, sends the response.
-func (w *deferredWriter) finish() error {
-	if w.sent {
-		return nil
-	}
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if err := w.commit(status); err != nil {
-		return err
-	}
-	w.sent = true
-	w.send()
-	return nil
-}
-
-func (w *deferredWriter) send() {
-	if w.status != 0 {
-		w.ResponseWriter.WriteHeader(w.status)
-	}
-	if w.buf.Len() > 0 {
-		w.ResponseWriter.Write(w.buf.Bytes()) // a failure here means the client left
-		w.buf.Reset()
-	}
-}
-
-func (w *deferredWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

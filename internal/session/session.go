@@ -33,8 +33,8 @@ type Session struct {
 // The key is a bearer credential: never log it or show it to cookie clients.
 func (s *Session) Key() string { return s.key }
 
-// Modified reports whether the data changed during this request, which is
-// what makes the middleware save it.
+// Modified reports whether the data changed since it was loaded or last
+// saved, which is what makes the middleware save it.
 func (s *Session) Modified() bool { return s.modified }
 
 // Accessed reports whether the data was read or written during this request.
@@ -126,17 +126,20 @@ func (s *Session) Flush(ctx context.Context) error {
 
 // CycleKey keeps the data under a new key and deletes the old one from the
 // store at once, so that a key known before a login is worthless after it.
-// The new key is created when the session is saved at the end of the request.
+// As in Django, the new record is created before the old one is deleted: a
+// store failure in between leaves the client its session.
 func (s *Session) CycleKey(ctx context.Context) error {
 	s.accessed, s.modified = true, true
-	if s.key == "" {
-		return nil
-	}
-	if err := s.m.delete(ctx, s.key); err != nil {
-		return err
+	old := s.key
+	if old == "" {
+		return nil // nothing stored yet: the first save creates a fresh key
 	}
 	s.key = ""
-	return nil
+	if err := s.m.Save(ctx, s); err != nil {
+		s.key = old
+		return err
+	}
+	return s.m.delete(ctx, old)
 }
 
 // SetExpiry makes the session expire after age without a save, as Django's

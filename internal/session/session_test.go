@@ -452,6 +452,28 @@ func TestCycleKeyKeepsTheDataUnderANewKeyAndKillsTheOldOneAtOnce(t *testing.T) {
 	}
 }
 
+func TestCycleKeyThatCannotCreateTheNewRecordKeepsTheOldOne(t *testing.T) {
+	ctx := context.Background()
+	f := sqliteFixture(t, session.Options{})
+	old := f.saved(t, map[string]any{"cart": "3 apples"}).Key()
+	// The store refuses new sessions from now on, as a full disk would.
+	if _, err := f.db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON django_session
+		BEGIN SELECT RAISE(FAIL, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+
+	s := f.load(t, old)
+	if err := s.CycleKey(ctx); !errors.Is(err, session.ErrUnavailable) {
+		t.Fatalf("CycleKey with a failing store: err %v, want ErrUnavailable", err)
+	}
+	if s.Key() != old {
+		t.Fatalf("key after a failed CycleKey = %q, want the old %q", s.Key(), old)
+	}
+	if got := mustGet[string](t, f.load(t, old), "cart"); got != "3 apples" {
+		t.Fatalf("the old session after a failed CycleKey holds %q", got)
+	}
+}
+
 func TestCycleKeyOfAnUnsavedSessionStillGetsItSaved(t *testing.T) {
 	f := sqliteFixture(t, session.Options{})
 	s := f.m.New()

@@ -41,9 +41,3 @@ type Store interface {
 	// and returns how many it removed; zero means none are left.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 }
-
-// Pinger is implemented by stores that can report whether their backing
-// service is reachable; readiness checks use it.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}

@@ -14,7 +14,6 @@ import (
 )
 
 var _ session.Store = (*Store)(nil)
-var _ session.Pinger = (*Store)(nil)
 
 // Store is a session.Store on a django_session table.
 type Store struct {
@@ -105,9 +104,6 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 	n, err := res.RowsAffected()
 	return int(n), err
 }
-
-// Ping implements session.Pinger.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // dbTime is t as both databases keep it: UTC, to the microsecond. On SQLite
 // times are text, and comparing them as text is right only in one zone.
