@@ -57,6 +57,14 @@ var engines = map[string]string{
 	"django.contrib.sessions.backends.signed_cookies": "signed_cookies",
 }
 
+// notYetAvailable are settings of API.md whose features this version does
+// not have. Setting one is refused rather than silently ignored.
+var notYetAvailable = []string{
+	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "SESSION_IDLE_TIMEOUT", "SESSION_REMEMBER_ME_AGE",
+	"CORS_ALLOWED_ORIGINS", "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDR", "LOGIN_FAILURE_WINDOW",
+	"TRUSTED_PROXIES",
+}
+
 // loadConfig reads the configuration through getenv. Every bad value is
 // reported, each naming its variable, so that one start-up shows them all.
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -81,6 +89,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:   p.logLevel("LOG_LEVEL"),
 	}
 
+	for _, name := range notYetAvailable {
+		if getenv(name) != "" {
+			p.fail(name, "is not available in this version of the API; unset it")
+		}
+	}
+
 	engine := p.str("SESSION_ENGINE", "db")
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
 	case "db":
@@ -99,11 +113,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if strings.HasPrefix(c.CookieName, "__Host-") && (!c.CookieSecure || c.CookiePath != "/" || c.CookieDomain != "") {
 		p.fail("SESSION_COOKIE_NAME", "a __Host- cookie needs SESSION_COOKIE_SECURE=true, SESSION_COOKIE_PATH=/ and no SESSION_COOKIE_DOMAIN")
 	}
-	if c.CookieName == "" || strings.ContainsAny(c.CookieName, " ;,=\t\"") {
-		p.fail("SESSION_COOKIE_NAME", "must be a non-empty token without spaces, quotes, ';', ',' or '='")
+	// net/http silently drops a cookie it considers invalid, so check now.
+	if err := (&http.Cookie{Name: c.CookieName, Value: "x"}).Valid(); err != nil {
+		p.fail("SESSION_COOKIE_NAME", "%q is not a valid cookie name (letters, digits and !#$%%&'*+-.^_`|~ only)", c.CookieName)
 	}
-	if c.SecretKey == "" && c.Env == "production" {
-		p.fail("SECRET_KEY", "is required when APP_ENV=production (the key that signs sessions must be the same on every process and every restart)")
+	if err := (&http.Cookie{Name: "x", Value: "x", Domain: c.CookieDomain}).Valid(); c.CookieDomain != "" && err != nil {
+		p.fail("SESSION_COOKIE_DOMAIN", "%q is not a valid cookie domain", c.CookieDomain)
+	}
+	if !strings.HasPrefix(c.CookiePath, "/") || strings.ContainsAny(c.CookiePath, ";\x00\r\n") {
+		p.fail("SESSION_COOKIE_PATH", "%q must start with / and hold no ';' or control characters", c.CookiePath)
 	}
 	for i, k := range c.SecretKeyFallbacks {
 		if k == "" {
@@ -113,35 +131,64 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	return c, errors.Join(p.errs...)
 }
 
-// ensureSecretKey sets a SECRET_KEY outside production when none was given:
-// generated once and kept in var/, so that sessions survive a restart.
+// ensureSecretKey makes sure a SECRET_KEY is set. Outside production, when
+// none was given, it uses the one kept in var/secret_key, generating it on
+// the first start so that sessions survive restarts.
 func (c *Config) ensureSecretKey() error {
 	if c.SecretKey != "" {
 		return nil
 	}
+	if c.Env == "production" {
+		return errors.New("SECRET_KEY: is required when APP_ENV=production (the key that signs sessions must be the same on every process and every restart)")
+	}
 	path := filepath.Join(varDir, "secret_key")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
-		c.SecretKey, c.SecretKeyGenerated = strings.TrimSpace(string(b)), true
-		return nil
-	}
-	if err := os.MkdirAll(varDir, 0o750); err != nil {
-		return fmt.Errorf("SECRET_KEY: creating %s: %w", varDir, err)
-	}
-	key := randomSecret()
-	// O_EXCL: two processes starting at once must not each write their own.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return c.ensureSecretKey()
+	key, err := readSecret(path)
+	if errors.Is(err, os.ErrNotExist) {
+		key, err = createSecret(path)
 	}
 	if err != nil {
-		return fmt.Errorf("SECRET_KEY: %w", err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(key + "\n"); err != nil {
-		return fmt.Errorf("SECRET_KEY: writing %s: %w", path, err)
+		return fmt.Errorf("SECRET_KEY: not set, and %w", err)
 	}
 	c.SecretKey, c.SecretKeyGenerated = key, true
 	return nil
+}
+
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("%s is empty: delete it to have a new key generated, or set SECRET_KEY", path)
+	}
+	return key, nil
+}
+
+// createSecret writes a new key to path, unless another process starting at
+// the same moment did first: the key is written to a temporary file and
+// linked into place, which fails if path exists, so a reader never sees a
+// half-written key and both processes end up with the same one.
+func createSecret(path string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret_key-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	key := randomSecret()
+	_, werr := tmp.WriteString(key + "\n")
+	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Close()); err != nil {
+		return "", err
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		return readSecret(path)
+	} else if err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // randomSecret is Django's get_random_secret_key: 50 characters.
@@ -163,10 +210,7 @@ func randomSecret() string {
 
 // LogValue prints the configuration with secrets masked.
 func (c Config) LogValue() slog.Value {
-	db := c.DatabaseURL
-	if u, err := url.Parse(db); err == nil && u.User != nil {
-		db = u.Redacted()
-	}
+	db := redactURL(c.DatabaseURL)
 	secret := "set"
 	if c.SecretKeyGenerated {
 		secret = "generated, kept in " + filepath.Join(varDir, "secret_key")
@@ -189,6 +233,22 @@ func (c Config) LogValue() slog.Value {
 		slog.String("LISTEN_ADDR", c.ListenAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
+}
+
+// redactURL masks the passwords of a database URL, in its user part and in
+// a password parameter; a URL that does not parse is shown as its scheme.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		scheme, _, _ := strings.Cut(raw, ":")
+		return scheme + ":(unparsable URL hidden)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // parser reads typed values and collects the errors.

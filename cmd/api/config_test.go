@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -71,7 +72,11 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"database url", map[string]string{"DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"app env", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
-		{"production without a secret key", map[string]string{"APP_ENV": "production"}, "SECRET_KEY"},
+		{"cookie name with a parenthesis", map[string]string{"SESSION_COOKIE_NAME": "sess(id"}, "SESSION_COOKIE_NAME"},
+		{"cookie domain", map[string]string{"SESSION_COOKIE_DOMAIN": "exa mple.com"}, "SESSION_COOKIE_DOMAIN"},
+		{"cookie path", map[string]string{"SESSION_COOKIE_PATH": "api"}, "SESSION_COOKIE_PATH"},
+		{"a setting of a feature not in this version", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example"}, "CORS_ALLOWED_ORIGINS"},
+		{"another one", map[string]string{"SESSION_IDLE_TIMEOUT": "60"}, "SESSION_IDLE_TIMEOUT"},
 		{"empty fallback", map[string]string{"SECRET_KEY_FALLBACKS": "a,,b"}, "SECRET_KEY_FALLBACKS"},
 	}
 	for _, tc := range cases {
@@ -94,7 +99,7 @@ func TestConfigReportsEveryBadValueAtOnce(t *testing.T) {
 func TestConfigLogMasksSecrets(t *testing.T) {
 	c, err := loadConfig(env(map[string]string{
 		"SECRET_KEY": "very-secret-key", "SECRET_KEY_FALLBACKS": "older-secret",
-		"DATABASE_URL": "postgres://app:hunter2@db:5432/app",
+		"DATABASE_URL": "postgres://app:hunter2@db:5432/app?sslmode=require&password=hunter3",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +107,7 @@ func TestConfigLogMasksSecrets(t *testing.T) {
 	var b strings.Builder
 	slog.New(slog.NewJSONHandler(&b, nil)).Info("configuration", "config", c)
 	out := b.String()
-	for _, secret := range []string{"very-secret-key", "older-secret", "hunter2"} {
+	for _, secret := range []string{"very-secret-key", "older-secret", "hunter2", "hunter3"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("the logged configuration shows %q: %s", secret, out)
 		}
@@ -148,5 +153,42 @@ func TestAGivenSecretKeyIsNeverReplaced(t *testing.T) {
 	}
 	if _, err := os.Stat("var"); !os.IsNotExist(err) {
 		t.Fatal("var/ was created although SECRET_KEY was set")
+	}
+}
+
+func TestAnUnparsableDatabaseURLIsNotLogged(t *testing.T) {
+	if got := redactURL("postgres://app:100%sure@db/app"); strings.Contains(got, "100") {
+		t.Fatalf("redactURL showed the password: %q", got)
+	}
+}
+
+func TestAnEmptySecretKeyFileStopsStartUpNamingIt(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.Mkdir("var", 0o750)
+	os.WriteFile(filepath.Join("var", "secret_key"), nil, 0o600)
+	var c Config
+	err := c.ensureSecretKey()
+	if err == nil || !strings.Contains(err.Error(), "var/secret_key is empty") {
+		t.Fatalf("err %v, want one naming the empty file", err)
+	}
+}
+
+func TestProcessesStartingTogetherShareOneGeneratedKey(t *testing.T) {
+	t.Chdir(t.TempDir())
+	keys := make([]string, 8)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Go(func() {
+			var c Config
+			errs[i] = c.ensureSecretKey()
+			keys[i] = c.SecretKey
+		})
+	}
+	wg.Wait()
+	for i := range keys {
+		if errs[i] != nil || keys[i] != keys[0] {
+			t.Fatalf("start %d: key %q, err %v; want every start to get %q", i, keys[i], errs[i], keys[0])
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +145,29 @@ func TestUnknownCommandPrintsUsage(t *testing.T) {
 	err := run(context.Background(), []string{"frobnicate"}, env(nil), io.Discard, &stderr)
 	if err == nil || !strings.Contains(stderr.String(), "usage: api") {
 		t.Fatalf("err %v, stderr %q", err, stderr.String())
+	}
+}
+
+func TestClearSessionsNeedsNoSecretKeyEvenInProduction(t *testing.T) {
+	dbURL := testdb.SQLiteURL(t)
+	t.Chdir(t.TempDir())
+	var out strings.Builder
+	err := run(context.Background(), []string{"clearsessions"},
+		env(map[string]string{"APP_ENV": "production", "DATABASE_URL": dbURL}), &out, io.Discard)
+	if err != nil || out.String() != "deleted 0 expired sessions\n" {
+		t.Fatalf("clearsessions: %v, printed %q", err, out.String())
+	}
+	if _, err := os.Stat("var"); !os.IsNotExist(err) {
+		t.Fatal("clearsessions created var/")
+	}
+}
+
+func TestMigrateCreatesTheDirectoryOfANewSQLiteFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out strings.Builder
+	err := run(context.Background(), []string{"migrate", "up"},
+		env(map[string]string{"DATABASE_URL": "sqlite:./data/app.db"}), &out, io.Discard)
+	if err != nil || out.String() != "schema version 1\n" {
+		t.Fatalf("migrate up on a fresh clone: %v, printed %q", err, out.String())
 	}
 }

@@ -80,6 +80,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close() // the grace period is over: cut what is left
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

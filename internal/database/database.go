@@ -74,10 +74,8 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.Driver == SQLite {
-		if err := os.MkdirAll(filepath.Dir(src.Path), 0o750); err != nil {
-			return nil, fmt.Errorf("database: %w", err)
-		}
+	if err := src.ensureDir(); err != nil {
+		return nil, err
 	}
 	db, err := sqlx.Open(src.Driver, src.DSN)
 	if err != nil {
@@ -96,9 +94,24 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 // openRaw opens a plain *sql.DB for golang-migrate, whose Close closes the
 // connection it was given: the API's own pool must not be handed to it.
 func openRaw(src Source) (*sql.DB, error) {
+	if err := src.ensureDir(); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(src.Driver, src.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return db, nil
+}
+
+// ensureDir creates the directory of a SQLite file, as a newcomer's first
+// start or migrate expects.
+func (src Source) ensureDir() error {
+	if src.Driver != SQLite {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(src.Path), 0o750); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
 }
