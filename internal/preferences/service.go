@@ -3,6 +3,8 @@
 package preferences
 
 import (
+	"errors"
+
 	"golang.org/x/text/language"
 
 	"github.com/djsessions/api/internal/apperr"
@@ -20,6 +22,8 @@ type Preferences struct {
 	Theme    string `json:"theme"`
 	Language string `json:"language"`
 }
+
+var errTooLong = errors.New("preferences: language tag too long")
 
 // Defaults are the preferences of a client that has set none.
 var Defaults = Preferences{Theme: "light", Language: "en"}
@@ -63,8 +67,12 @@ func (svc *Service) Update(s *session.Session, c Change) (Preferences, error) {
 		p.Theme = *c.Theme
 	}
 	if c.Language != nil {
-		tag, err := language.Parse(*c.Language)
-		if err != nil || len(*c.Language) > maxLanguageLen {
+		// The length first: no parser needs to see a megabyte of "tag".
+		tag, err := language.Tag{}, errTooLong
+		if len(*c.Language) <= maxLanguageLen {
+			tag, err = language.Parse(*c.Language)
+		}
+		if err != nil {
 			fields["language"] = "must be a BCP 47 language tag, such as en or pt-BR"
 		} else {
 			p.Language = tag.String()

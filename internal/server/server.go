@@ -48,7 +48,7 @@ func New(d Deps) *Server {
 	// Only the API has sessions: a health check must not depend on, or
 	// write to, the session store. (A group middleware would do, but Echo
 	// then answers 404 instead of 405 for a wrong method in the group.)
-	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.LimitBody,
+	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.JSONCharset, web.LimitBody,
 		under("/api/", d.Sessions.Middleware()))
 
 	e.GET("/healthz", func(c echo.Context) error {

@@ -62,13 +62,8 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
-		var werr error
-		if c.Request().Method == http.MethodHead {
-			werr = c.NoContent(status)
-		} else {
-			werr = c.JSON(status, Envelope{EnvelopeError{e.Code, e.Message, e.Fields}})
-		}
-		if werr != nil {
+		// HEAD needs no special case: net/http drops the body of its answer.
+		if werr := c.JSON(status, Envelope{EnvelopeError{e.Code, e.Message, e.Fields}}); werr != nil {
 			logger.Debug("writing an error response", "err", werr)
 		}
 	}

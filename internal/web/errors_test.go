@@ -24,7 +24,7 @@ func serve(t *testing.T, logs *strings.Builder, handler echo.HandlerFunc) (*http
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	e := echo.New()
 	e.HTTPErrorHandler = web.ErrorHandler(logger)
-	e.Use(web.RequestLogger(logger), web.Recover(logger))
+	e.Use(web.RequestLogger(logger), web.Recover(logger), web.JSONCharset)
 	e.POST("/", handler)
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", nil))
@@ -62,8 +62,8 @@ func TestEveryErrorBecomesTheEnvelope(t *testing.T) {
 			if rec.Code != tc.status || env.Error.Code != tc.code || env.Error.Message == "" {
 				t.Fatalf("got %d %+v, want %d %s with a message", rec.Code, env.Error, tc.status, tc.code)
 			}
-			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Fatalf("Content-Type %q", ct)
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=UTF-8" {
+				t.Fatalf("Content-Type %q, want the contract's application/json; charset=UTF-8", ct)
 			}
 		})
 	}

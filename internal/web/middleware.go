@@ -23,6 +23,20 @@ func LimitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// JSONCharset labels JSON responses "application/json; charset=UTF-8", as
+// the contract says, where Echo writes a bare "application/json".
+func JSONCharset(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		res.Before(func() {
+			if res.Header().Get(echo.HeaderContentType) == echo.MIMEApplicationJSON {
+				res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
+			}
+		})
+		return next(c)
+	}
+}
+
 // RequestLogger logs one line per request. It hands an error to the error
 // handler itself, so that the line shows the status the client really got.
 func RequestLogger(logger *slog.Logger) echo.MiddlewareFunc {
