@@ -1,11 +1,8 @@
 package preferences_test
 
 import (
-	"database/sql"
-	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +24,7 @@ var defaults = prefs{Theme: "light", Language: "en"}
 func TestPreferences(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
-		clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+		clk := apitest.NewClock()
 		app := apitest.New(t, apitest.Options{
 			DatabaseURL: newURL(t),
 			Now:         clk.Now,
@@ -35,11 +32,11 @@ func TestPreferences(t *testing.T) {
 
 		t.Run("200", func(t *testing.T) {
 			t.Run("a client that set none gets the defaults, and nothing is stored", func(t *testing.T) {
-				rows := countRows(t, app)
+				rows := app.CountRows(t)
 				res := app.Browser().Get(path).Want(t, http.StatusOK)
 				wantPrefs(t, res, defaults)
-				wantNoCookie(t, res)
-				if n := countRows(t, app); n != rows {
+				res.WantNoCookie(t)
+				if n := app.CountRows(t); n != rows {
 					t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
 				}
 			})
@@ -62,7 +59,7 @@ func TestPreferences(t *testing.T) {
 				if !session.ValidKey(res.Header.Get(session.HeaderKey)) {
 					t.Fatalf("X-Session-Key %q, want the new session's key", res.Header.Get(session.HeaderKey))
 				}
-				wantNoCookie(t, res)
+				res.WantNoCookie(t)
 				wantPrefs(t, m.Get(path).Want(t, http.StatusOK), prefs{"dark", "de"})
 			})
 
@@ -82,33 +79,33 @@ func TestPreferences(t *testing.T) {
 
 			t.Run("an empty update changes nothing and writes nothing", func(t *testing.T) {
 				fresh := app.Browser()
-				rows := countRows(t, app)
+				rows := app.CountRows(t)
 				res := fresh.Put(path, map[string]any{}).Want(t, http.StatusOK)
 				wantPrefs(t, res, defaults)
-				wantNoCookie(t, res)
-				if n := countRows(t, app); n != rows {
+				res.WantNoCookie(t)
+				if n := app.CountRows(t); n != rows {
 					t.Fatalf("django_session has %d rows after an empty update, want %d", n, rows)
 				}
 
 				b := app.Browser()
 				b.Put(path, map[string]string{"theme": "dark"}).Want(t, http.StatusOK)
-				before := storedRow(t, app, b.SessionKey())
+				before := mustRow(t, app, b.SessionKey())
 				clk.Advance(time.Minute) // a save now would move expire_date and re-sign the data
 				res = b.Put(path, map[string]any{}).Want(t, http.StatusOK)
 				wantPrefs(t, res, prefs{"dark", "en"})
-				wantNoCookie(t, res)
-				wantRowUnchanged(t, app, b.SessionKey(), before)
+				res.WantNoCookie(t)
+				app.WantRowUnchanged(t, b.SessionKey(), before)
 			})
 
 			t.Run("a read writes nothing", func(t *testing.T) {
 				b := app.Browser()
 				b.Put(path, map[string]string{"language": "it"}).Want(t, http.StatusOK)
-				before := storedRow(t, app, b.SessionKey())
+				before := mustRow(t, app, b.SessionKey())
 				clk.Advance(time.Minute)
 				res := b.Get(path).Want(t, http.StatusOK)
 				wantPrefs(t, res, prefs{"light", "it"})
-				wantNoCookie(t, res)
-				wantRowUnchanged(t, app, b.SessionKey(), before)
+				res.WantNoCookie(t)
+				app.WantRowUnchanged(t, b.SessionKey(), before)
 			})
 		})
 
@@ -145,7 +142,7 @@ func TestPreferences(t *testing.T) {
 					b := app.Browser()
 					saved := prefs{"dark", "fr"}
 					b.Put(path, saved).Want(t, http.StatusOK)
-					before := storedRow(t, app, b.SessionKey())
+					before := mustRow(t, app, b.SessionKey())
 					clk.Advance(time.Second)
 					if tc.contentType != "" {
 						b.Header.Set("Content-Type", tc.contentType)
@@ -165,32 +162,14 @@ func TestPreferences(t *testing.T) {
 					if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 						t.Fatalf("Content-Type %q, want application/json", ct)
 					}
-					wantNoCookie(t, res)
-					wantRowUnchanged(t, app, b.SessionKey(), before)
+					res.WantNoCookie(t)
+					app.WantRowUnchanged(t, b.SessionKey(), before)
 					b.Header.Del("Content-Type")
 					wantPrefs(t, b.Get(path).Want(t, http.StatusOK), saved)
 				})
 			}
 		})
 	})
-}
-
-// clock is the API's time: still until the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func wantPrefs(t *testing.T, res *apitest.Response, want prefs) {
@@ -202,44 +181,12 @@ func wantPrefs(t *testing.T, res *apitest.Response, want prefs) {
 	}
 }
 
-func wantNoCookie(t *testing.T, res *apitest.Response) {
+// mustRow is the row of key, which must exist.
+func mustRow(t *testing.T, app *apitest.App, key string) apitest.Row {
 	t.Helper()
-	if v := res.Header.Values("Set-Cookie"); len(v) != 0 {
-		t.Fatalf("%s %s: Set-Cookie %q, want none", res.Request.Method, res.Request.URL.Path, v)
-	}
-}
-
-// row is a django_session row.
-type row struct {
-	Data   string    `db:"session_data"`
-	Expire time.Time `db:"expire_date"`
-}
-
-func storedRow(t *testing.T, app *apitest.App, key string) row {
-	t.Helper()
-	var r row
-	err := app.DB.Get(&r, app.DB.Rebind("SELECT session_data, expire_date FROM django_session WHERE session_key = ?"), key)
-	if errors.Is(err, sql.ErrNoRows) {
+	r, found := app.Row(t, key)
+	if !found {
 		t.Fatalf("no django_session row for the client's key %q", key)
 	}
-	if err != nil {
-		t.Fatalf("reading django_session: %v", err)
-	}
 	return r
-}
-
-func wantRowUnchanged(t *testing.T, app *apitest.App, key string, before row) {
-	t.Helper()
-	if after := storedRow(t, app, key); after.Data != before.Data || !after.Expire.Equal(before.Expire) {
-		t.Fatalf("django_session row changed: was %+v, now %+v", before, after)
-	}
-}
-
-func countRows(t *testing.T, app *apitest.App) int {
-	t.Helper()
-	var n int
-	if err := app.DB.Get(&n, "SELECT count(*) FROM django_session"); err != nil {
-		t.Fatalf("counting django_session: %v", err)
-	}
-	return n
 }

@@ -11,7 +11,7 @@ import (
 
 func TestSetExpiry(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			now := clk.Now() // the cases below do not move the clock
 			inNinety := now.Add(90 * time.Minute)
@@ -48,7 +48,7 @@ func TestSetExpiry(t *testing.T) {
 						t.Fatalf("got %+v, want %+v", got, tc.want)
 					}
 					wantCookieAge(t, res, tc.want, now)
-					if r, _ := storedRow(t, app, b.SessionKey()); !r.Expire.Equal(tc.want.ExpiryDate) {
+					if r, _ := app.Row(t, b.SessionKey()); !r.Expire.Equal(tc.want.ExpiryDate) {
 						t.Fatalf("expire_date stored %v, want %v", r.Expire, tc.want.ExpiryDate)
 					}
 				})
@@ -58,7 +58,7 @@ func TestSetExpiry(t *testing.T) {
 				m := app.Mobile()
 				res := m.Put("/api/session/expiry", map[string]int{"seconds": 600}).Want(t, http.StatusOK)
 				wantIssuedKey(t, res)
-				wantNoCookie(t, res)
+				res.WantNoCookie(t)
 				if got := decode[shown](t, m.Get("/api/session").Want(t, http.StatusOK)); got.Session.ExpiryAge != 600 {
 					t.Fatalf("expiry_age %d after setting 600", got.Session.ExpiryAge)
 				}
@@ -108,8 +108,8 @@ func TestSetExpiry(t *testing.T) {
 					b := app.Browser()
 					b.Put("/api/session/expiry", map[string]int{"seconds": 600}).Want(t, http.StatusOK)
 					key := b.SessionKey()
-					before, _ := storedRow(t, app, key)
-					rows := countRows(t, app)
+					before, _ := app.Row(t, key)
+					rows := app.CountRows(t)
 					clk.Advance(time.Second)
 					defer clk.Advance(-time.Second)
 					switch tc.contentType {
@@ -125,9 +125,9 @@ func TestSetExpiry(t *testing.T) {
 					fields := res.WantError(t, tc.status, tc.code)
 					wantFields(t, fields, tc.field)
 					wantContentTypeJSON(t, res)
-					wantNoCookie(t, res)
-					wantRowUnchanged(t, app, key, before)
-					if n := countRows(t, app); n != rows {
+					res.WantNoCookie(t)
+					app.WantRowUnchanged(t, key, before)
+					if n := app.CountRows(t); n != rows {
 						t.Fatalf("django_session has %d rows after a rejected request, want %d", n, rows)
 					}
 				})

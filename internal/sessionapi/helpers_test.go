@@ -2,12 +2,9 @@ package sessionapi_test
 
 import (
 	"bytes"
-	"database/sql"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,35 +35,16 @@ type (
 
 // eachDB runs f on a fresh API on each supported database, with the
 // production defaults and a clock of its own that starts now, to the second.
-func eachDB(t *testing.T, f func(t *testing.T, app *apitest.App, clk *clock)) {
+func eachDB(t *testing.T, f func(t *testing.T, app *apitest.App, clk *apitest.Clock)) {
 	t.Helper()
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
-		clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+		clk := apitest.NewClock()
 		app := apitest.New(t, apitest.Options{
 			DatabaseURL: newURL(t),
 			Now:         clk.Now,
 		})
 		f(t, app, clk)
 	})
-}
-
-// clock is the API's time: still, so that expiry arithmetic is exact, until
-// the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // client is one way of carrying the session key.
@@ -103,7 +81,7 @@ func (c client) wantForgotten(t *testing.T, res *apitest.Response) {
 		wantCookieDeleted(t, res)
 		return
 	}
-	wantNoCookie(t, res)
+	res.WantNoCookie(t)
 	if v, ok := res.Header[session.HeaderKey]; !ok || v[0] != "" {
 		t.Fatalf("X-Session-Key %q, want present and empty", v)
 	}
@@ -171,13 +149,6 @@ func wantCookieDeleted(t *testing.T, res *apitest.Response) {
 	}
 }
 
-func wantNoCookie(t *testing.T, res *apitest.Response) {
-	t.Helper()
-	if v := res.Header.Values("Set-Cookie"); len(v) != 0 {
-		t.Fatalf("%s %s: Set-Cookie %q, want none", res.Request.Method, res.Request.URL.Path, v)
-	}
-}
-
 // wantIssuedKey returns the new key res gives a header client.
 func wantIssuedKey(t *testing.T, res *apitest.Response) string {
 	t.Helper()
@@ -231,42 +202,6 @@ func wantFields(t *testing.T, fields map[string]string, field string) {
 	if field != "" && fields[field] == "" {
 		t.Fatalf("fields %v, want %q explained", fields, field)
 	}
-}
-
-// row is a django_session row.
-type row struct {
-	Data   string    `db:"session_data"`
-	Expire time.Time `db:"expire_date"`
-}
-
-func storedRow(t *testing.T, app *apitest.App, key string) (row, bool) {
-	t.Helper()
-	var r row
-	err := app.DB.Get(&r, app.DB.Rebind("SELECT session_data, expire_date FROM django_session WHERE session_key = ?"), key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return row{}, false
-	}
-	if err != nil {
-		t.Fatalf("reading django_session: %v", err)
-	}
-	return r, true
-}
-
-func wantRowUnchanged(t *testing.T, app *apitest.App, key string, before row) {
-	t.Helper()
-	after, found := storedRow(t, app, key)
-	if !found || after.Data != before.Data || !after.Expire.Equal(before.Expire) {
-		t.Fatalf("django_session row of %s changed: was %+v, now %+v (found %v)", key, before, after, found)
-	}
-}
-
-func countRows(t *testing.T, app *apitest.App) int {
-	t.Helper()
-	var n int
-	if err := app.DB.Get(&n, "SELECT count(*) FROM django_session"); err != nil {
-		t.Fatalf("counting django_session: %v", err)
-	}
-	return n
 }
 
 func exec(t *testing.T, app *apitest.App, query string, args ...any) {

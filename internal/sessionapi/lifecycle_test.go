@@ -12,7 +12,7 @@ import (
 
 func TestCycle(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			for _, c := range clients(app) {
 				t.Run(c.name+": a new key, the same data, and the old key dead", func(t *testing.T) {
@@ -34,12 +34,12 @@ func TestCycle(t *testing.T) {
 						if got := wantIssuedKey(t, res); got != fresh {
 							t.Fatalf("X-Session-Key %q, want %q", got, fresh)
 						}
-						wantNoCookie(t, res)
+						res.WantNoCookie(t)
 					} else {
 						sessionCookie(t, res)
 						wantKeyHidden(t, res, old, fresh)
 					}
-					if _, found := storedRow(t, app, old); found {
+					if _, found := app.Row(t, old); found {
 						t.Fatalf("the old key %s is still in django_session", old)
 					}
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 3 || !v.Created.Equal(first.Created) {
@@ -68,10 +68,10 @@ func TestCycle(t *testing.T) {
 			})
 
 			t.Run("cycling without a session stores nothing", func(t *testing.T) {
-				rows := countRows(t, app)
+				rows := app.CountRows(t)
 				res := app.Browser().Post("/api/session/cycle", nil).Want(t, http.StatusOK)
-				wantNoCookie(t, res)
-				if n := countRows(t, app); n != rows {
+				res.WantNoCookie(t)
+				if n := app.CountRows(t); n != rows {
 					t.Fatalf("django_session has %d rows, want %d", n, rows)
 				}
 			})
@@ -81,7 +81,7 @@ func TestCycle(t *testing.T) {
 
 func TestFlush(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
 			for _, c := range clients(app) {
 				t.Run(c.name+": the session is deleted, the client told to forget its key, and the key dead", func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestFlush(t *testing.T) {
 						t.Fatalf("a 204 with a body: %s", res.Body)
 					}
 					c.wantForgotten(t, res)
-					if _, found := storedRow(t, app, old); found {
+					if _, found := app.Row(t, old); found {
 						t.Fatalf("the flushed key %s is still in django_session", old)
 					}
 					if cl.SessionKey() != "" {
@@ -118,10 +118,10 @@ func TestFlush(t *testing.T) {
 				})
 
 				t.Run(c.name+": a client without a session gets 204 too", func(t *testing.T) {
-					rows := countRows(t, app)
+					rows := app.CountRows(t)
 					res := c.new().Delete("/api/session").Want(t, http.StatusNoContent)
-					wantNoCookie(t, res)
-					if n := countRows(t, app); n != rows {
+					res.WantNoCookie(t)
+					if n := app.CountRows(t); n != rows {
 						t.Fatalf("django_session has %d rows, want %d", n, rows)
 					}
 				})
@@ -132,7 +132,7 @@ func TestFlush(t *testing.T) {
 
 func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		// issued returns the key of a session the API has stored.
 		issued := func(t *testing.T) string {
 			t.Helper()
@@ -181,7 +181,7 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 				for _, c := range clients(app) {
 					t.Run(c.name+": "+tc.name, func(t *testing.T) {
 						forged := tc.key(t)
-						before, existed := storedRow(t, app, forged)
+						before, existed := app.Row(t, forged)
 
 						res := c.withKey(app, forged).Post("/api/session/visit", nil).Want(t, http.StatusOK)
 
@@ -198,9 +198,9 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 							t.Fatalf("issued key %q for forged key %q", got, forged)
 						}
 						if existed {
-							wantRowUnchanged(t, app, forged, before)
-						} else if _, found := storedRow(t, app, forged); found {
-							t.Fatalf("a row was created under the forged key %q", forged)
+							app.WantRowUnchanged(t, forged, before)
+						} else if _, found := app.Row(t, forged); found {
+							t.Fatalf("a apitest.Row was created under the forged key %q", forged)
 						}
 					})
 				}
@@ -211,7 +211,7 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 
 func TestSessionDeletedByAnotherClient(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		// Two clients share one key (the same cookie in two tabs, say); the
 		// session is deleted before the second one writes. Over HTTP the
 		// second request cannot be made to load the session before the
@@ -253,7 +253,7 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 						if issued == key || !session.ValidKey(issued) {
 							t.Fatalf("issued key %q after %s was deleted", issued, key)
 						}
-						if _, found := storedRow(t, app, key); found {
+						if _, found := app.Row(t, key); found {
 							t.Fatalf("the deleted session %s was brought back", key)
 						}
 					})

@@ -12,7 +12,7 @@ import (
 
 func TestVisit(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			t.Run("the first visit starts the count and issues a session cookie", func(t *testing.T) {
 				res := app.Browser().Post("/api/session/visit", nil).Want(t, http.StatusOK)
@@ -24,7 +24,7 @@ func TestVisit(t *testing.T) {
 				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != defaultAge {
 					t.Fatalf("cookie %q: want HttpOnly, SameSite=Lax, Path=/, not Secure, Max-Age=%d", res.SetCookie("sessionid"), defaultAge)
 				}
-				if _, found := storedRow(t, app, ck.Value); !found {
+				if _, found := app.Row(t, ck.Value); !found {
 					t.Fatalf("the cookie's key %s is not in django_session", ck.Value)
 				}
 				wantVaryCookie(t, res)
@@ -52,13 +52,13 @@ func TestVisit(t *testing.T) {
 				m := app.Mobile()
 				res := m.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 				key := wantIssuedKey(t, res)
-				wantNoCookie(t, res)
+				res.WantNoCookie(t)
 
 				res = m.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 				if v := decode[visit](t, res); v.Count != 2 {
 					t.Fatalf("second visit: visit_count %d, want 2", v.Count)
 				}
-				wantNoCookie(t, res)
+				res.WantNoCookie(t)
 				if m.SessionKey() != key {
 					t.Fatalf("the key changed from %s to %s between visits", key, m.SessionKey())
 				}
@@ -76,7 +76,7 @@ func TestVisit(t *testing.T) {
 				if v := decode[visit](t, res); v.Count != 3 {
 					t.Fatalf("visit_count %d, want 3 (the header's session, not the cookie's)", v.Count)
 				}
-				wantNoCookie(t, res)
+				res.WantNoCookie(t)
 			})
 
 			t.Run("a cookie client never sees its key in a header or a body", func(t *testing.T) {
@@ -108,10 +108,10 @@ func TestVisit(t *testing.T) {
 
 func TestShowSession(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, app *apitest.App, clk *clock) {
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			t.Run("a new client has no keys and the default expiry, and nothing is stored", func(t *testing.T) {
-				rows := countRows(t, app)
+				rows := app.CountRows(t)
 				res := app.Browser().Get("/api/session").Want(t, http.StatusOK)
 
 				got := decode[shown](t, res)
@@ -119,8 +119,8 @@ func TestShowSession(t *testing.T) {
 				if !sameShown(got, want) {
 					t.Fatalf("got %+v, want %+v", got, want)
 				}
-				wantNoCookie(t, res)
-				if n := countRows(t, app); n != rows {
+				res.WantNoCookie(t)
+				if n := app.CountRows(t); n != rows {
 					t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
 				}
 			})
@@ -157,13 +157,13 @@ func TestShowSession(t *testing.T) {
 						cl := c.new()
 						cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 						key := cl.SessionKey()
-						before, _ := storedRow(t, app, key)
+						before, _ := app.Row(t, key)
 						clk.Advance(time.Minute) // a save now would move expire_date and re-sign the data
 
 						res := cl.Get("/api/session").Want(t, http.StatusOK)
 
-						wantRowUnchanged(t, app, key, before)
-						wantNoCookie(t, res)
+						app.WantRowUnchanged(t, key, before)
+						res.WantNoCookie(t)
 						if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
 							t.Fatalf("X-Session-Key %q on a read", v)
 						}

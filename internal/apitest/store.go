@@ -1,0 +1,82 @@
+package apitest
+
+import (
+	"database/sql"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Clock is a time source for Options.Now that stands still, so that expiry
+// arithmetic is exact, until the test moves it.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a Clock stopped at the current second. The stores judge
+// expiry by the wall clock, so it starts at the real time.
+func NewClock() *Clock { return &Clock{now: time.Now().UTC().Truncate(time.Second)} }
+
+// Now returns the Clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the Clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Row is a django_session row, as a test reads it to see what was written.
+type Row struct {
+	Data   string    `db:"session_data"`
+	Expire time.Time `db:"expire_date"`
+}
+
+// Row returns the row stored under key, and whether there is one.
+func (a *App) Row(t testing.TB, key string) (Row, bool) {
+	t.Helper()
+	var r Row
+	err := a.DB.Get(&r, a.DB.Rebind("SELECT session_data, expire_date FROM django_session WHERE session_key = ?"), key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Row{}, false
+	}
+	if err != nil {
+		t.Fatalf("apitest: reading django_session: %v", err)
+	}
+	return r, true
+}
+
+// WantRowUnchanged fails the test if the row under key is gone or differs
+// from before: nothing was written to the store.
+func (a *App) WantRowUnchanged(t testing.TB, key string, before Row) {
+	t.Helper()
+	after, found := a.Row(t, key)
+	if !found || after.Data != before.Data || !after.Expire.Equal(before.Expire) {
+		t.Fatalf("django_session row changed: was %+v, now %+v (found %v)", before, after, found)
+	}
+}
+
+// CountRows returns how many sessions are stored.
+func (a *App) CountRows(t testing.TB) int {
+	t.Helper()
+	var n int
+	if err := a.DB.Get(&n, "SELECT count(*) FROM django_session"); err != nil {
+		t.Fatalf("apitest: counting django_session: %v", err)
+	}
+	return n
+}
+
+// WantNoCookie fails the test if the response sets any cookie.
+func (r *Response) WantNoCookie(t testing.TB) {
+	t.Helper()
+	if v := r.Header.Values("Set-Cookie"); len(v) != 0 {
+		t.Fatalf("%s %s: Set-Cookie %q, want none", r.Request.Method, r.Request.URL.Path, v)
+	}
+}
