@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/djsessions/api/internal/password"
 )
 
 // varDir is where the embedded defaults live: the SQLite database and the
@@ -37,6 +39,8 @@ type Config struct {
 	CookieSameSite       http.SameSite
 	SaveEveryRequest     bool
 	ExpireAtBrowserClose bool
+	RememberMeAge        time.Duration
+	PasswordIterations   int
 
 	ListenAddr string
 	LogLevel   slog.Level
@@ -60,7 +64,7 @@ var engines = map[string]string{
 // notYetAvailable are settings of API.md whose features this version does
 // not have. Setting one is refused rather than silently ignored.
 var notYetAvailable = []string{
-	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "SESSION_IDLE_TIMEOUT", "SESSION_REMEMBER_ME_AGE",
+	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "SESSION_IDLE_TIMEOUT",
 	"CORS_ALLOWED_ORIGINS", "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDR", "LOGIN_FAILURE_WINDOW",
 	"TRUSTED_PROXIES",
 }
@@ -84,6 +88,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		CookieSameSite:       p.sameSite("SESSION_COOKIE_SAMESITE"),
 		SaveEveryRequest:     p.boolean("SESSION_SAVE_EVERY_REQUEST", false),
 		ExpireAtBrowserClose: p.boolean("SESSION_EXPIRE_AT_BROWSER_CLOSE", false),
+		RememberMeAge:        p.seconds("SESSION_REMEMBER_ME_AGE", 2592000),
+		PasswordIterations:   p.integer("PASSWORD_HASHER_ITERATIONS", password.DefaultIterations, 1000, 100_000_000),
 
 		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
 		LogLevel:   p.logLevel("LOG_LEVEL"),
@@ -230,6 +236,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("SESSION_COOKIE_SAMESITE", sameSiteName(c.CookieSameSite)),
 		slog.Bool("SESSION_SAVE_EVERY_REQUEST", c.SaveEveryRequest),
 		slog.Bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", c.ExpireAtBrowserClose),
+		slog.Int("SESSION_REMEMBER_ME_AGE", int(c.RememberMeAge/time.Second)),
+		slog.Int("PASSWORD_HASHER_ITERATIONS", c.PasswordIterations),
 		slog.String("LISTEN_ADDR", c.ListenAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
@@ -317,6 +325,19 @@ func (p *parser) seconds(name string, def int) time.Duration {
 		return time.Duration(def) * time.Second
 	}
 	return time.Duration(n) * time.Second
+}
+
+func (p *parser) integer(name string, def, min, max int) int {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.fail(name, "%q is not a whole number from %d to %d", v, min, max)
+		return def
+	}
+	return n
 }
 
 func (p *parser) sameSite(name string) http.SameSite {

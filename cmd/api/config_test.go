@@ -30,7 +30,8 @@ func TestConfigDefaultsAreAPIMdSettings(t *testing.T) {
 		c.CookieAge != want.CookieAge || c.CookieName != want.CookieName || c.CookiePath != want.CookiePath ||
 		c.CookieDomain != "" || c.CookieSecure || !c.CookieHTTPOnly || c.CookieSameSite != want.CookieSameSite ||
 		c.SaveEveryRequest || c.ExpireAtBrowserClose || c.ListenAddr != want.ListenAddr || c.LogLevel != want.LogLevel ||
-		c.SecretKey != "" || len(c.SecretKeyFallbacks) != 0 {
+		c.SecretKey != "" || len(c.SecretKeyFallbacks) != 0 ||
+		c.RememberMeAge != 30*24*time.Hour || c.PasswordIterations != 1_000_000 {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 }
@@ -77,6 +78,9 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"cookie path", map[string]string{"SESSION_COOKIE_PATH": "api"}, "SESSION_COOKIE_PATH"},
 		{"a setting of a feature not in this version", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example"}, "CORS_ALLOWED_ORIGINS"},
 		{"another one", map[string]string{"SESSION_IDLE_TIMEOUT": "60"}, "SESSION_IDLE_TIMEOUT"},
+		{"remember-me age", map[string]string{"SESSION_REMEMBER_ME_AGE": "forever"}, "SESSION_REMEMBER_ME_AGE"},
+		{"too few iterations", map[string]string{"PASSWORD_HASHER_ITERATIONS": "10"}, "PASSWORD_HASHER_ITERATIONS"},
+		{"iterations not a number", map[string]string{"PASSWORD_HASHER_ITERATIONS": "many"}, "PASSWORD_HASHER_ITERATIONS"},
 		{"empty fallback", map[string]string{"SECRET_KEY_FALLBACKS": "a,,b"}, "SECRET_KEY_FALLBACKS"},
 	}
 	for _, tc := range cases {

@@ -3,6 +3,7 @@
 //	api [serve]                 start the API (the default)
 //	api migrate up|down [N]|version
 //	api clearsessions           delete expired sessions, as Django's command
+//	api createuser NAME [EMAIL] create a user; the password is read from stdin
 package main
 
 import (
@@ -23,6 +24,9 @@ commands:
   migrate down [N]       revert the last N migrations (default 1)
   migrate version        print the schema version
   clearsessions          delete expired sessions, in batches
+  createuser NAME [EMAIL]
+                         create a user; the password is asked for on a terminal,
+                         or read as one line from standard input (never a flag)
 
 Configuration comes from the environment; see README.md.
 `
@@ -33,7 +37,7 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills at once, for when shutdown hangs
 	}()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "api:", err)
 		os.Exit(1)
 	}
@@ -41,7 +45,7 @@ func main() {
 
 // run is the whole program, with its environment passed in so that tests
 // can run it as it runs in production.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -64,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(args, cfg, stdout)
 	case "clearsessions":
 		return clearSessions(ctx, cfg, logger, stdout)
+	case "createuser":
+		return createUser(ctx, args, cfg, stdin, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/testdb"
 )
 
@@ -70,7 +71,7 @@ func TestServeStartsAndEndsGracefullyWithRequestsInFlight(t *testing.T) {
 
 func TestProductionRefusesToStartWithoutSecretKey(t *testing.T) {
 	var stderr strings.Builder
-	err := run(context.Background(), nil, env(map[string]string{"APP_ENV": "production"}), io.Discard, &stderr)
+	err := run(context.Background(), nil, env(map[string]string{"APP_ENV": "production"}), strings.NewReader(""), io.Discard, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "SECRET_KEY: is required when APP_ENV=production") {
 		t.Fatalf("run: %v; want a refusal naming SECRET_KEY", err)
 	}
@@ -83,12 +84,13 @@ func TestMigrateCommandGoesDownAndUp(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "version"}, "schema version 1\n"},
-		{[]string{"migrate", "down"}, "schema version 0\n"},
-		{[]string{"migrate", "up"}, "schema version 1\n"},
+		{[]string{"migrate", "version"}, "schema version 2\n"},
+		{[]string{"migrate", "down"}, "schema version 1\n"},
+		{[]string{"migrate", "down", "1"}, "schema version 0\n"},
+		{[]string{"migrate", "up"}, "schema version 2\n"},
 	} {
 		var out strings.Builder
-		if err := run(context.Background(), step.args, vars, &out, io.Discard); err != nil {
+		if err := run(context.Background(), step.args, vars, nil, &out, io.Discard); err != nil {
 			t.Fatalf("%v: %v", step.args, err)
 		}
 		if out.String() != step.want {
@@ -105,7 +107,7 @@ func TestMigrateCommandRejectsNonsense(t *testing.T) {
 	dbURL := testdb.SQLiteURL(t)
 	vars := env(map[string]string{"DATABASE_URL": dbURL, "SECRET_KEY": "k"})
 	for _, args := range [][]string{{"migrate"}, {"migrate", "sideways"}, {"migrate", "down", "-1"}, {"migrate", "down", "x"}} {
-		if err := run(context.Background(), args, vars, io.Discard, io.Discard); err == nil {
+		if err := run(context.Background(), args, vars, nil, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v succeeded", args)
 		}
 	}
@@ -123,7 +125,7 @@ func TestClearSessionsDeletesExpiredOnly(t *testing.T) {
 		db.MustExec(insert, "live0000000000000000000000000000", "x", now.Add(time.Hour))
 
 		var out strings.Builder
-		err := run(context.Background(), []string{"clearsessions"}, env(map[string]string{"DATABASE_URL": dbURL, "SECRET_KEY": "k"}), &out, io.Discard)
+		err := run(context.Background(), []string{"clearsessions"}, env(map[string]string{"DATABASE_URL": dbURL, "SECRET_KEY": "k"}), nil, &out, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +144,7 @@ func TestClearSessionsDeletesExpiredOnly(t *testing.T) {
 
 func TestUnknownCommandPrintsUsage(t *testing.T) {
 	var stderr strings.Builder
-	err := run(context.Background(), []string{"frobnicate"}, env(nil), io.Discard, &stderr)
+	err := run(context.Background(), []string{"frobnicate"}, env(nil), strings.NewReader(""), io.Discard, &stderr)
 	if err == nil || !strings.Contains(stderr.String(), "usage: api") {
 		t.Fatalf("err %v, stderr %q", err, stderr.String())
 	}
@@ -153,7 +155,7 @@ func TestClearSessionsNeedsNoSecretKeyEvenInProduction(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out strings.Builder
 	err := run(context.Background(), []string{"clearsessions"},
-		env(map[string]string{"APP_ENV": "production", "DATABASE_URL": dbURL}), &out, io.Discard)
+		env(map[string]string{"APP_ENV": "production", "DATABASE_URL": dbURL}), nil, &out, io.Discard)
 	if err != nil || out.String() != "deleted 0 expired sessions\n" {
 		t.Fatalf("clearsessions: %v, printed %q", err, out.String())
 	}
@@ -166,8 +168,49 @@ func TestMigrateCreatesTheDirectoryOfANewSQLiteFile(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out strings.Builder
 	err := run(context.Background(), []string{"migrate", "up"},
-		env(map[string]string{"DATABASE_URL": "sqlite:./data/app.db"}), &out, io.Discard)
-	if err != nil || out.String() != "schema version 1\n" {
+		env(map[string]string{"DATABASE_URL": "sqlite:./data/app.db"}), nil, &out, io.Discard)
+	if err != nil || out.String() != "schema version 2\n" {
 		t.Fatalf("migrate up on a fresh clone: %v, printed %q", err, out.String())
+	}
+}
+
+func TestCreateUserReadsThePasswordFromStdinAndTheUserLogsIn(t *testing.T) {
+	dbURL := testdb.SQLiteURL(t)
+	vars := env(map[string]string{"DATABASE_URL": dbURL, "PASSWORD_HASHER_ITERATIONS": "1000"})
+	var out strings.Builder
+	err := run(context.Background(), []string{"createuser", "admin", "admin@example.com"}, vars,
+		strings.NewReader("correct horse battery\n"), &out, io.Discard)
+	if err != nil || !strings.HasPrefix(out.String(), `created user "admin"`) {
+		t.Fatalf("createuser: %v, printed %q", err, out.String())
+	}
+	db := testdb.Open(t, dbURL)
+	var hash string
+	if err := db.Get(&hash, "SELECT password FROM auth_user WHERE username = 'admin'"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := password.NewHasher(1000).Check("correct horse battery", hash); !ok {
+		t.Fatalf("the stored hash %q does not verify the password given on stdin", hash)
+	}
+}
+
+func TestCreateUserRefusesWhatRegisterRefuses(t *testing.T) {
+	dbURL := testdb.SQLiteURL(t)
+	vars := env(map[string]string{"DATABASE_URL": dbURL, "PASSWORD_HASHER_ITERATIONS": "1000"})
+	for name, tc := range map[string]struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		"a common password":  {[]string{"createuser", "bob"}, "password\n", "password"},
+		"no password":        {[]string{"createuser", "bob"}, "", "no password"},
+		"a bad username":     {[]string{"createuser", "bob smith"}, "correct horse battery\n", "username"},
+		"no username at all": {[]string{"createuser"}, "x\n", "createuser NAME"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, vars, strings.NewReader(tc.stdin), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("createuser: %v, want an error about %s", err, tc.want)
+			}
+		})
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	api "github.com/djsessions/api"
+	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/database"
+	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
@@ -46,6 +48,12 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
+		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+			Hasher:        password.NewHasher(cfg.PasswordIterations),
+			Secret:        cfg.SecretKey,
+			Fallbacks:     cfg.SecretKeyFallbacks,
+			RememberMeAge: cfg.RememberMeAge,
+		}),
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
 		},

@@ -19,6 +19,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	api "github.com/djsessions/api"
+	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
@@ -28,6 +30,10 @@ import (
 // SecretKey is the SECRET_KEY the test API signs with: the one of
 // DJANGO-VECTORS.md, so that values can be checked against real Django.
 const SecretKey = "django-insecure-test-key-0123456789"
+
+// PasswordIterations is the PBKDF2 cost of the test API: far below Django's,
+// so that a login takes microseconds, not a second.
+const PasswordIterations = 1000
 
 // Options adjust the API under test.
 type Options struct {
@@ -63,9 +69,15 @@ func New(t testing.TB, opts Options) *App {
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
-		Checks:   []server.Check{{Name: "database", Func: db.PingContext}},
-		OpenAPI:  api.OpenAPI,
-		Now:      opts.Now,
+		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+			Hasher:        password.NewHasher(PasswordIterations),
+			Secret:        SecretKey,
+			RememberMeAge: 30 * 24 * time.Hour,
+			Now:           opts.Now,
+		}),
+		Checks:  []server.Check{{Name: "database", Func: db.PingContext}},
+		OpenAPI: api.OpenAPI,
+		Now:     opts.Now,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

@@ -3,7 +3,10 @@
 // and turned into responses in exactly one place, package web.
 package apperr
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Code is a stable, snake_case error code that clients may match on.
 type Code string
@@ -27,6 +30,11 @@ const (
 	Unavailable          Code = "unavailable"
 	Internal             Code = "internal_error"
 )
+
+// ErrUnavailable wraps the failures of a store the request needs (the
+// database down, a query timing out): the client gets 503 unavailable and
+// the cause goes to the log.
+var ErrUnavailable = errors.New("store unavailable")
 
 // Error is an error the client is told about: its Message is written for
 // people, and Fields names what was wrong with which input field.

@@ -16,6 +16,8 @@ import (
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/apitest"
+	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
@@ -45,6 +47,7 @@ func contractServer(t *testing.T) *echo.Echo {
 	return server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
+		Auth:     auth.NewService(auth.NewRepository(db), auth.Config{Hasher: password.NewHasher(apitest.PasswordIterations)}),
 		Checks:   []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:  api.OpenAPI,
 	}).Echo

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/djsessions/api/internal/apperr"
+	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/preferences"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/sessionapi"
@@ -28,6 +29,7 @@ type Check struct {
 type Deps struct {
 	Logger   *slog.Logger
 	Sessions *session.Manager
+	Auth     *auth.Service
 	Checks   []Check // run by GET /readyz
 	OpenAPI  []byte  // served at GET /openapi.yaml
 	Now      func() time.Time
@@ -60,6 +62,7 @@ func New(d Deps) *Server {
 	})
 
 	api := e.Group("/api")
+	auth.NewHandler(d.Auth).Register(api.Group("/auth"))
 	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
 	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
 	return &Server{e}

@@ -79,7 +79,8 @@ func toAppError(err error) *apperr.Error {
 	case errors.Is(err, session.ErrInterrupted):
 		return apperr.New(apperr.SessionInterrupted,
 			"the session was ended by another request (a logout?) while this one ran; sign in again")
-	case errors.Is(err, session.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, session.ErrUnavailable), errors.Is(err, apperr.ErrUnavailable),
+		errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(apperr.Unavailable, "the service is temporarily unavailable; try again shortly")
 	case errors.As(err, &mbe):
 		return bodyTooLarge

@@ -1,0 +1,68 @@
+package auth_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/djsessions/api/internal/apitest"
+)
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		t.Run("204", func(t *testing.T) {
+			for _, c := range clients(app) {
+				t.Run(c.name+": the session is deleted, the key forgotten, and the old key anonymous everywhere", func(t *testing.T) {
+					u := register(t, app, "leaving_"+c.name)
+					cl := c.new()
+					login(t, cl, u.Username)
+					old := cl.SessionKey()
+
+					res := cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
+
+					if len(res.Body) != 0 {
+						t.Fatalf("a 204 with a body: %s", res.Body)
+					}
+					c.wantForgotten(t, res)
+					wantRowGone(t, app, old)
+					if k := cl.SessionKey(); k != "" {
+						t.Fatalf("the client still holds key %q", k)
+					}
+					wantAnonymous(t, cl)
+
+					c.wantForgotten(t, wantAnonymous(t, c.withKey(old)))
+					c.withKey(old).Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+				})
+
+				t.Run(c.name+": without a session, and nothing is stored", func(t *testing.T) {
+					rows := app.CountRows(t)
+					res := c.new().Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
+					res.WantNoCookie(t)
+					if n := app.CountRows(t); n != rows {
+						t.Fatalf("django_session has %d rows, want %d", n, rows)
+					}
+				})
+			}
+
+			t.Run("an anonymous session is ended too", func(t *testing.T) {
+				b := app.Browser()
+				b.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+				key := b.SessionKey()
+
+				wantCookieDeleted(t, b.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent))
+				wantRowGone(t, app, key)
+			})
+
+			t.Run("only this session ends: the user's other browser stays logged in", func(t *testing.T) {
+				u := register(t, app, "twobrowsers")
+				here, there := app.Browser(), app.Browser()
+				login(t, here, u.Username)
+				login(t, there, u.Username)
+
+				here.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
+
+				wantAuthenticatedAs(t, there, u)
+			})
+		})
+	})
+}

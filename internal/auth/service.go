@@ -1,0 +1,321 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/djsessions/api/internal/apperr"
+	"github.com/djsessions/api/internal/password"
+	"github.com/djsessions/api/internal/session"
+)
+
+// The session keys of a login. The first three are Django's, so that a
+// Django app sharing the sessions sees the same user; the others are the
+// seed application's, visible to clients.
+const (
+	keyUserID    = "_auth_user_id"
+	keyBackend   = "_auth_user_backend"
+	keyHash      = "_auth_user_hash"
+	keyUserIDPub = "user_id"
+	keyUsername  = "username"
+	keyLoggedIn  = "is_logged_in"
+	keyLoginTime = "login_time"
+
+	// backend is the one Django authentication backend this API speaks for.
+	backend = "django.contrib.auth.backends.ModelBackend"
+)
+
+// Django's limits on auth_user's columns.
+const (
+	maxUsername = 150
+	maxEmail    = 254
+)
+
+// users is what the Service needs of a user store.
+type users interface {
+	Create(ctx context.Context, username, email, passwordHash string, joined time.Time) (User, error)
+	ByUsername(ctx context.Context, username string) (User, error)
+	ByID(ctx context.Context, id int64) (User, error)
+	SetPassword(ctx context.Context, id int64, hash string) error
+	SetLastLogin(ctx context.Context, id int64, at time.Time) error
+}
+
+// Config is what the Service is set up with.
+type Config struct {
+	Hasher        *password.Hasher
+	Secret        string   // SECRET_KEY: keys the session auth hash
+	Fallbacks     []string // SECRET_KEY_FALLBACKS: still accepted
+	RememberMeAge time.Duration
+	Now           func() time.Time
+}
+
+// Service holds the rules of accounts.
+type Service struct {
+	users users
+	cfg   Config
+}
+
+// NewService returns a Service on users.
+func NewService(users users, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RememberMeAge == 0 {
+		cfg.RememberMeAge = 30 * 24 * time.Hour // SESSION_REMEMBER_ME_AGE's default
+	}
+	return &Service{users: users, cfg: cfg}
+}
+
+// Registration is what a new user gives.
+type Registration struct {
+	Username, Password, Email string
+}
+
+// Register creates a user, after Django's checks of the username, the email
+// and the password (AUTH_PASSWORD_VALIDATORS' defaults), reporting every
+// failed rule at once.
+func (svc *Service) Register(ctx context.Context, r Registration) (User, error) {
+	// Django normalises usernames to NFKC, so that look-alike forms of one
+	// name cannot be registered twice.
+	r.Username = norm.NFKC.String(r.Username)
+	fields := map[string]string{}
+	if msg := checkUsername(r.Username); msg != "" {
+		fields["username"] = msg
+	}
+	if r.Email != "" && !validEmail(r.Email) {
+		fields["email"] = "Enter a valid email address."
+	}
+	if msgs := password.Validate(r.Password, password.Attributes{Username: r.Username, Email: r.Email}); len(msgs) > 0 {
+		fields["password"] = strings.Join(msgs, " ")
+	}
+	if len(fields) > 0 {
+		return User{}, apperr.Invalid(fields)
+	}
+	u, err := svc.users.Create(ctx, r.Username, r.Email, svc.cfg.Hasher.Make(r.Password), svc.cfg.Now())
+	if errors.Is(err, ErrUsernameTaken) {
+		return User{}, apperr.New(apperr.Conflict, "a user with that username already exists")
+	}
+	return u, err
+}
+
+func checkUsername(name string) string {
+	switch {
+	case name == "":
+		return "This field is required."
+	case utf8.RuneCountInString(name) > maxUsername:
+		return "Ensure this value has at most 150 characters."
+	}
+	for _, r := range name {
+		// Django's UnicodeUsernameValidator: ^[\w.@+-]+\Z
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !strings.ContainsRune("_.@+-", r) {
+			return "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
+		}
+	}
+	return ""
+}
+
+func validEmail(email string) bool {
+	if utf8.RuneCountInString(email) > maxEmail {
+		return false
+	}
+	addr, err := mail.ParseAddress(email)
+	return err == nil && addr.Address == email && strings.Contains(email[strings.LastIndexByte(email, '@'):], ".")
+}
+
+// errBadCredentials is one answer for an unknown user, a wrong password and
+// an inactive account, so that none can be told from the others.
+var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the username or password is incorrect")
+
+// Login authenticates username and pw and logs the user in on s: the key is
+// rotated on every login (a key known before it is dead after it), Django's
+// session keys are written, and the session lasts RememberMeAge with
+// remember, or until the browser closes without.
+func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool) (User, error) {
+	u, err := svc.authenticate(ctx, norm.NFKC.String(username), pw)
+	if err != nil {
+		return User{}, err
+	}
+	// Before the key rotates: if the database fails here, the client keeps
+	// its session as it was.
+	now := svc.cfg.Now().UTC()
+	if err := svc.users.SetLastLogin(ctx, u.ID, now); err != nil {
+		return User{}, err
+	}
+	u.LastLogin = &now
+	// Django's login(): another user's session (or one whose hash no longer
+	// matches) is flushed, so nothing of theirs is inherited; otherwise the
+	// key is cycled and the data (an anonymous cart) is kept. Django keeps
+	// the key for a repeated login of the same user; we rotate it anyway.
+	hash := svc.authHash(u.PasswordHash)
+	if id, ok := sessionUserID(s); ok && (id != u.ID || !hmac.Equal([]byte(stringValue(s, keyHash)), []byte(hash))) {
+		err = s.Flush(ctx)
+	} else {
+		err = s.CycleKey(ctx)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	for k, v := range map[string]any{
+		keyUserID: strconv.FormatInt(u.ID, 10), keyBackend: backend, keyHash: hash,
+		keyUserIDPub: u.ID, keyUsername: u.Username, keyLoggedIn: true, keyLoginTime: now.Truncate(time.Second),
+	} {
+		if err := s.Set(k, v); err != nil {
+			return User{}, err
+		}
+	}
+	if remember {
+		s.SetExpiry(svc.cfg.RememberMeAge)
+	} else {
+		s.SetExpiry(0)
+	}
+	return u, nil
+}
+
+// authenticate is Django's ModelBackend.authenticate, with its care that an
+// unknown user costs as much time as a wrong password.
+func (svc *Service) authenticate(ctx context.Context, username, pw string) (User, error) {
+	u, err := svc.users.ByUsername(ctx, username)
+	if errors.Is(err, ErrNoUser) {
+		svc.cfg.Hasher.Dummy(pw)
+		return User{}, errBadCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	ok, mustUpdate := svc.cfg.Hasher.Check(pw, u.PasswordHash)
+	if !ok || !u.IsActive {
+		return User{}, errBadCredentials
+	}
+	if mustUpdate { // Django's hasher upgrade: the next login is at today's cost
+		u.PasswordHash = svc.cfg.Hasher.Make(pw)
+		if err := svc.users.SetPassword(ctx, u.ID, u.PasswordHash); err != nil {
+			return User{}, err
+		}
+	}
+	return u, nil
+}
+
+// Logout ends the session: deleted from the store, its key dead everywhere.
+func (svc *Service) Logout(ctx context.Context, s *session.Session) error {
+	return s.Flush(ctx)
+}
+
+// Current returns the user logged in on s, as Django's get_user: the user
+// must exist, be active and match the session's auth hash, which changes
+// with the password. A session that fails any of these is flushed, and the
+// request is anonymous (found false).
+func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, found bool, err error) {
+	id, ok := sessionUserID(s)
+	if !ok {
+		if s.Has(keyUserID) { // present but unreadable
+			return User{}, false, s.Flush(ctx)
+		}
+		return User{}, false, nil
+	}
+	u, err = svc.users.ByID(ctx, id)
+	if err != nil && !errors.Is(err, ErrNoUser) {
+		return User{}, false, err
+	}
+	if err != nil || !u.IsActive || stringValue(s, keyBackend) != backend {
+		return User{}, false, s.Flush(ctx)
+	}
+	switch svc.matchHash(u.PasswordHash, stringValue(s, keyHash)) {
+	case hashCurrent:
+		return u, true, nil
+	case hashFallback:
+		// Signed with a retiring SECRET_KEY: re-sign, on a new key, as
+		// Django 4.1.3+ does.
+		if err := s.Set(keyHash, svc.authHash(u.PasswordHash)); err != nil {
+			return User{}, false, err
+		}
+		return u, true, s.CycleKey(ctx)
+	}
+	return User{}, false, s.Flush(ctx)
+}
+
+// LoginTime returns when the session's user logged in, if it says.
+func LoginTime(s *session.Session) (time.Time, bool) {
+	var t time.Time
+	found, err := s.Get(keyLoginTime, &t)
+	return t, found && err == nil
+}
+
+// ChangePassword sets a new password for u, who is logged in on s, after
+// checking the old one. Every other session of u stops being authenticated,
+// since their auth hash no longer matches; s stays logged in, on a new key
+// (Django's update_session_auth_hash).
+func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string) error {
+	if ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash); !ok {
+		return apperr.Invalid(map[string]string{"old_password": "Your old password was entered incorrectly. Please enter it again."})
+	}
+	if msgs := password.Validate(new, password.Attributes{Username: u.Username, Email: u.Email}); len(msgs) > 0 {
+		return apperr.Invalid(map[string]string{"new_password": strings.Join(msgs, " ")})
+	}
+	hash := svc.cfg.Hasher.Make(new)
+	if err := svc.users.SetPassword(ctx, u.ID, hash); err != nil {
+		return err
+	}
+	if err := s.Set(keyHash, svc.authHash(hash)); err != nil {
+		return err
+	}
+	return s.CycleKey(ctx)
+}
+
+func (svc *Service) authHash(passwordHash string) string {
+	return password.SessionAuthHash(passwordHash, svc.cfg.Secret)
+}
+
+type hashMatch int
+
+const (
+	hashMismatch hashMatch = iota
+	hashCurrent
+	hashFallback
+)
+
+// matchHash compares the session's auth hash with the user's, under the
+// current SECRET_KEY and then each fallback, in constant time.
+func (svc *Service) matchHash(passwordHash, got string) hashMatch {
+	if hmac.Equal([]byte(got), []byte(svc.authHash(passwordHash))) {
+		return hashCurrent
+	}
+	for _, k := range svc.cfg.Fallbacks {
+		if hmac.Equal([]byte(got), []byte(password.SessionAuthHash(passwordHash, k))) {
+			return hashFallback
+		}
+	}
+	return hashMismatch
+}
+
+// sessionUserID reads _auth_user_id, which Django writes as a string ("1")
+// and this API reads as a string or a number.
+func sessionUserID(s *session.Session) (int64, bool) {
+	var v any
+	if found, err := s.Get(keyUserID, &v); !found || err != nil {
+		return 0, false
+	}
+	switch v := v.(type) {
+	case string:
+		id, err := strconv.ParseInt(v, 10, 64)
+		return id, err == nil && id > 0
+	case float64:
+		id := int64(v)
+		return id, float64(id) == v && id > 0
+	}
+	return 0, false
+}
+
+func stringValue(s *session.Session, key string) string {
+	var v string
+	s.Get(key, &v) // a value of another type reads as ""
+	return v
+}

@@ -1,0 +1,193 @@
+package auth_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/djsessions/api/internal/apitest"
+)
+
+func TestSessionCheck(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		t.Run("200", func(t *testing.T) {
+			t.Run("a new client is not authenticated, and nothing is stored", func(t *testing.T) {
+				rows := app.CountRows(t)
+				res := wantAnonymous(t, app.Browser())
+				wantNoKeyChange(t, res)
+				if n := app.CountRows(t); n != rows {
+					t.Fatalf("django_session has %d rows after a check, want %d", n, rows)
+				}
+			})
+
+			t.Run("an anonymous session with data is not authenticated, and is kept", func(t *testing.T) {
+				b := app.Browser()
+				b.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+				before, _ := app.Row(t, b.SessionKey())
+
+				wantNoKeyChange(t, wantAnonymous(t, b))
+				app.WantRowUnchanged(t, b.SessionKey(), before)
+			})
+
+			for _, c := range clients(app) {
+				t.Run(c.name+": after login, the user, the login time and the session", func(t *testing.T) {
+					u := register(t, app, "checked_"+c.name)
+					cl := c.new()
+					loginTime := clk.Now()
+					login(t, cl, u.Username)
+					clk.Advance(10 * time.Minute)
+
+					got := wantAuthenticatedAs(t, cl, u)
+
+					if got.LoginTime == nil || !got.LoginTime.Equal(loginTime) {
+						t.Fatalf("login_time %v, want %v", got.LoginTime, loginTime)
+					}
+					if want := (info{defaultAge, clk.Now().Add(defaultAge * time.Second), true}); got.Session == nil || !sameInfo(*got.Session, want) {
+						t.Fatalf("session %+v, want %+v", got.Session, want)
+					}
+				})
+			}
+
+			// Each way the account can change under a live session; the
+			// session must then be ended, not merely answered anonymously.
+			invalidations := []struct {
+				name   string
+				change func(t *testing.T, id int64)
+			}{
+				{"the user is deleted", func(t *testing.T, id int64) {
+					exec(t, app, "DELETE FROM auth_user WHERE id = ?", id)
+				}},
+				{"the user is set inactive", func(t *testing.T, id int64) {
+					exec(t, app, "UPDATE auth_user SET is_active = ? WHERE id = ?", false, id)
+				}},
+				{"the password hash is changed in the database", func(t *testing.T, id int64) {
+					exec(t, app, "UPDATE auth_user SET password = ? WHERE id = ?", djangoHash, id)
+				}},
+			}
+			for i, inv := range invalidations {
+				for _, c := range clients(app) {
+					t.Run(c.name+": after "+inv.name+", not authenticated and the session flushed", func(t *testing.T) {
+						u := register(t, app, "gone"+itoa(i)+"_"+c.name)
+						cl := c.new()
+						login(t, cl, u.Username)
+						key := cl.SessionKey()
+
+						inv.change(t, u.ID)
+						res := wantAnonymous(t, cl)
+
+						c.wantForgotten(t, res)
+						wantRowGone(t, app, key)
+						cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+					})
+				}
+			}
+
+			t.Run("a session written by Django for the user is recognised", func(t *testing.T) {
+				u := register(t, app, "fromdjango")
+				hash := accountOf(t, app, u.ID).Password
+				s := app.Sessions.New()
+				for k, v := range map[string]string{
+					"_auth_user_id":      itoa(u.ID),
+					"_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+					"_auth_user_hash":    sessionAuthHash(hash),
+				} {
+					if err := s.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := app.Sessions.Save(context.Background(), s); err != nil {
+					t.Fatal(err)
+				}
+
+				cl := client{new: app.Browser}.withKey(s.Key())
+				wantAuthenticatedAs(t, cl, u)
+			})
+		})
+	})
+}
+
+func TestMe(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		t.Run("200", func(t *testing.T) {
+			for _, c := range clients(app) {
+				t.Run(c.name+": the logged-in user's account", func(t *testing.T) {
+					joined := clk.Now()
+					body := map[string]string{"username": "me_" + c.name, "password": strongPassword, "email": c.name + "@example.com"}
+					u := decode[registered](t, app.Browser().Post("/api/auth/register", body).Want(t, http.StatusCreated))
+					clk.Advance(time.Hour)
+					cl := c.new()
+					login(t, cl, u.Username)
+					loggedInAt := clk.Now()
+					clk.Advance(time.Minute)
+
+					res := cl.Get("/api/auth/me").Want(t, http.StatusOK)
+
+					got := decode[me](t, res)
+					if got.ID != u.ID || got.Username != u.Username || got.Email != u.Email {
+						t.Fatalf("got %s, want %+v", res.Body, u)
+					}
+					if !got.DateJoined.Equal(joined) || got.LastLogin == nil || !got.LastLogin.Equal(loggedInAt) {
+						t.Fatalf("date_joined %v and last_login %v, want %v and %v", got.DateJoined, got.LastLogin, joined, loggedInAt)
+					}
+				})
+			}
+		})
+
+		t.Run("401", func(t *testing.T) {
+			for _, c := range clients(app) {
+				t.Run(c.name+": an anonymous client", func(t *testing.T) {
+					cl := c.new()
+					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+				})
+
+				t.Run(c.name+": an anonymous session with data, which is kept", func(t *testing.T) {
+					cl := c.new()
+					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+					before, _ := app.Row(t, cl.SessionKey())
+
+					res := cl.Get("/api/auth/me")
+					res.WantError(t, http.StatusUnauthorized, "not_authenticated")
+					wantNoKeyChange(t, res)
+					app.WantRowUnchanged(t, cl.SessionKey(), before)
+				})
+			}
+		})
+	})
+}
+
+func TestReadOnlyRequestsWriteNothing(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		for _, c := range clients(app) {
+			for _, remember := range []bool{false, true} {
+				name := c.name + ": browser-session login"
+				if remember {
+					name = c.name + ": remembered login"
+				}
+				t.Run(name+": checks and /me neither write the session nor set a key", func(t *testing.T) {
+					u := register(t, app, "reader_"+c.name+map[bool]string{false: "_a", true: "_b"}[remember])
+					cl := c.new()
+					cl.Post("/api/auth/login", credentials{Username: u.Username, Password: strongPassword, RememberMe: remember}).Want(t, http.StatusOK)
+					key := cl.SessionKey()
+					before, _ := app.Row(t, key)
+
+					for range 3 {
+						// Any save now would re-sign the data at a new time
+						// and move expire_date.
+						clk.Advance(5 * time.Second)
+						wantNoKeyChange(t, cl.Get("/api/auth/me").Want(t, http.StatusOK))
+						clk.Advance(5 * time.Second)
+						_, res := checkSession(t, cl)
+						wantNoKeyChange(t, res)
+					}
+
+					app.WantRowUnchanged(t, key, before)
+					wantAuthenticatedAs(t, cl, u)
+				})
+			}
+		}
+	})
+}
