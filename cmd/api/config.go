@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -40,7 +41,13 @@ type Config struct {
 	SaveEveryRequest     bool
 	ExpireAtBrowserClose bool
 	RememberMeAge        time.Duration
+	IdleTimeout          time.Duration // 0: off
 	PasswordIterations   int
+
+	LoginMaxFailures        int
+	LoginMaxFailuresPerAddr int
+	LoginFailureWindow      time.Duration
+	TrustedProxies          []*net.IPNet
 
 	ListenAddr string
 	LogLevel   slog.Level
@@ -64,9 +71,7 @@ var engines = map[string]string{
 // notYetAvailable are settings of API.md whose features this version does
 // not have. Setting one is refused rather than silently ignored.
 var notYetAvailable = []string{
-	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "SESSION_IDLE_TIMEOUT",
-	"CORS_ALLOWED_ORIGINS", "LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_ADDR", "LOGIN_FAILURE_WINDOW",
-	"TRUSTED_PROXIES",
+	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "CORS_ALLOWED_ORIGINS",
 }
 
 // loadConfig reads the configuration through getenv. Every bad value is
@@ -89,7 +94,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SaveEveryRequest:     p.boolean("SESSION_SAVE_EVERY_REQUEST", false),
 		ExpireAtBrowserClose: p.boolean("SESSION_EXPIRE_AT_BROWSER_CLOSE", false),
 		RememberMeAge:        p.seconds("SESSION_REMEMBER_ME_AGE", 2592000),
+		IdleTimeout:          time.Duration(p.integer("SESSION_IDLE_TIMEOUT", 7200, 0, 10*365*24*3600)) * time.Second,
 		PasswordIterations:   p.integer("PASSWORD_HASHER_ITERATIONS", password.DefaultIterations, 1000, 100_000_000),
+
+		LoginMaxFailures:        p.integer("LOGIN_MAX_FAILURES", 5, 1, 1_000_000),
+		LoginMaxFailuresPerAddr: p.integer("LOGIN_MAX_FAILURES_PER_ADDR", 50, 1, 1_000_000),
+		LoginFailureWindow:      p.seconds("LOGIN_FAILURE_WINDOW", 900),
+		TrustedProxies:          p.networks("TRUSTED_PROXIES"),
 
 		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
 		LogLevel:   p.logLevel("LOG_LEVEL"),
@@ -237,7 +248,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("SESSION_SAVE_EVERY_REQUEST", c.SaveEveryRequest),
 		slog.Bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", c.ExpireAtBrowserClose),
 		slog.Int("SESSION_REMEMBER_ME_AGE", int(c.RememberMeAge/time.Second)),
+		slog.Int("SESSION_IDLE_TIMEOUT", int(c.IdleTimeout/time.Second)),
 		slog.Int("PASSWORD_HASHER_ITERATIONS", c.PasswordIterations),
+		slog.Int("LOGIN_MAX_FAILURES", c.LoginMaxFailures),
+		slog.Int("LOGIN_MAX_FAILURES_PER_ADDR", c.LoginMaxFailuresPerAddr),
+		slog.Int("LOGIN_FAILURE_WINDOW", int(c.LoginFailureWindow/time.Second)),
+		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
 		slog.String("LISTEN_ADDR", c.ListenAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
@@ -338,6 +354,30 @@ func (p *parser) integer(name string, def, min, max int) int {
 		return def
 	}
 	return n
+}
+
+// networks reads addresses and CIDRs; a bare address is a network of one.
+func (p *parser) networks(name string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, s := range p.list(name) {
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil {
+				bits := 8 * len(ip.To16())
+				if ip.To4() != nil {
+					ip, bits = ip.To4(), 32
+				}
+				out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+				continue
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			p.fail(name, "%q is not an address or a CIDR such as 10.0.0.0/8", s)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func (p *parser) sameSite(name string) http.SameSite {

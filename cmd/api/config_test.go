@@ -31,7 +31,9 @@ func TestConfigDefaultsAreAPIMdSettings(t *testing.T) {
 		c.CookieDomain != "" || c.CookieSecure || !c.CookieHTTPOnly || c.CookieSameSite != want.CookieSameSite ||
 		c.SaveEveryRequest || c.ExpireAtBrowserClose || c.ListenAddr != want.ListenAddr || c.LogLevel != want.LogLevel ||
 		c.SecretKey != "" || len(c.SecretKeyFallbacks) != 0 ||
-		c.RememberMeAge != 30*24*time.Hour || c.PasswordIterations != 1_000_000 {
+		c.RememberMeAge != 30*24*time.Hour || c.PasswordIterations != 1_000_000 || c.IdleTimeout != 2*time.Hour ||
+		c.LoginMaxFailures != 5 || c.LoginMaxFailuresPerAddr != 50 || c.LoginFailureWindow != 15*time.Minute ||
+		len(c.TrustedProxies) != 0 {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 }
@@ -77,7 +79,12 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"cookie domain", map[string]string{"SESSION_COOKIE_DOMAIN": "exa mple.com"}, "SESSION_COOKIE_DOMAIN"},
 		{"cookie path", map[string]string{"SESSION_COOKIE_PATH": "api"}, "SESSION_COOKIE_PATH"},
 		{"a setting of a feature not in this version", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example"}, "CORS_ALLOWED_ORIGINS"},
-		{"another one", map[string]string{"SESSION_IDLE_TIMEOUT": "60"}, "SESSION_IDLE_TIMEOUT"},
+		{"another one", map[string]string{"SESSION_CACHE_URL": "redis://127.0.0.1:6379/0"}, "SESSION_CACHE_URL"},
+		{"idle timeout negative", map[string]string{"SESSION_IDLE_TIMEOUT": "-1"}, "SESSION_IDLE_TIMEOUT"},
+		{"no failures allowed", map[string]string{"LOGIN_MAX_FAILURES": "0"}, "LOGIN_MAX_FAILURES"},
+		{"failures per address", map[string]string{"LOGIN_MAX_FAILURES_PER_ADDR": "lots"}, "LOGIN_MAX_FAILURES_PER_ADDR"},
+		{"failure window", map[string]string{"LOGIN_FAILURE_WINDOW": "0"}, "LOGIN_FAILURE_WINDOW"},
+		{"trusted proxies", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, "TRUSTED_PROXIES"},
 		{"remember-me age", map[string]string{"SESSION_REMEMBER_ME_AGE": "forever"}, "SESSION_REMEMBER_ME_AGE"},
 		{"too few iterations", map[string]string{"PASSWORD_HASHER_ITERATIONS": "10"}, "PASSWORD_HASHER_ITERATIONS"},
 		{"iterations not a number", map[string]string{"PASSWORD_HASHER_ITERATIONS": "many"}, "PASSWORD_HASHER_ITERATIONS"},
@@ -194,5 +201,19 @@ func TestProcessesStartingTogetherShareOneGeneratedKey(t *testing.T) {
 		if errs[i] != nil || keys[i] != keys[0] {
 			t.Fatalf("start %d: key %q, err %v; want every start to get %q", i, keys[i], errs[i], keys[0])
 		}
+	}
+}
+
+func TestConfigReadsTrustedProxiesAndAnIdleTimeoutOfZero(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7, ::1", "SESSION_IDLE_TIMEOUT": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.168.1.7/32 ::1/128" || c.IdleTimeout != 0 {
+		t.Fatalf("TRUSTED_PROXIES %v, SESSION_IDLE_TIMEOUT %v", got, c.IdleTimeout)
 	}
 }

@@ -53,7 +53,12 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Secret:        cfg.SecretKey,
 			Fallbacks:     cfg.SecretKeyFallbacks,
 			RememberMeAge: cfg.RememberMeAge,
+			IdleTimeout:   cfg.IdleTimeout,
+			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
+				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
+			}),
 		}),
+		TrustedProxies: cfg.TrustedProxies,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
 		},

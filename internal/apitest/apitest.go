@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,9 +38,12 @@ const PasswordIterations = 1000
 
 // Options adjust the API under test.
 type Options struct {
-	DatabaseURL string          // default: a fresh PostgreSQL schema
-	Session     session.Options // Logger and Now are filled in
-	Now         func() time.Time
+	DatabaseURL    string               // default: a fresh PostgreSQL schema
+	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
+	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
+	TrustedProxies []*net.IPNet
+	Session        session.Options // Logger and Now are filled in
+	Now            func() time.Time
 }
 
 // App is a running API.
@@ -73,11 +77,14 @@ func New(t testing.TB, opts Options) *App {
 			Hasher:        password.NewHasher(PasswordIterations),
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
+			IdleTimeout:   opts.IdleTimeout,
+			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
 		}),
-		Checks:  []server.Check{{Name: "database", Func: db.PingContext}},
-		OpenAPI: api.OpenAPI,
-		Now:     opts.Now,
+		TrustedProxies: opts.TrustedProxies,
+		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
+		OpenAPI:        api.OpenAPI,
+		Now:            opts.Now,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
@@ -239,4 +246,11 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+func limiter(db *sqlx.DB, l *auth.ThrottleLimits) auth.Limiter {
+	if l == nil {
+		return nil
+	}
+	return auth.NewThrottle(db, *l)
 }

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, snake_case error code that clients may match on.
@@ -39,9 +40,10 @@ var ErrUnavailable = errors.New("store unavailable")
 // Error is an error the client is told about: its Message is written for
 // people, and Fields names what was wrong with which input field.
 type Error struct {
-	Code    Code
-	Message string
-	Fields  map[string]string
+	Code       Code
+	Message    string
+	Fields     map[string]string
+	RetryAfter time.Duration // sent as Retry-After, when positive
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

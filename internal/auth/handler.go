@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -42,6 +43,9 @@ func (h *Handler) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		u, ok, err := h.svc.Current(c.Request().Context(), s)
+		if errors.Is(err, ErrSessionExpired) {
+			return apperr.New(apperr.SessionExpired, "the session ended after a period of inactivity; log in again")
+		}
 		if err != nil {
 			return err
 		}
@@ -111,7 +115,7 @@ func (h *Handler) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.svc.Login(c.Request().Context(), s, req.Username, req.Password, req.RememberMe)
+	u, err := h.svc.Login(c.Request().Context(), s, req.Username, req.Password, req.RememberMe, c.RealIP())
 	if err != nil {
 		return err
 	}
@@ -142,7 +146,7 @@ func (h *Handler) check(c echo.Context) error {
 		return err
 	}
 	u, ok, err := h.svc.Current(c.Request().Context(), s)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrSessionExpired) {
 		return err
 	}
 	if !ok {

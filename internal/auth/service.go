@@ -29,6 +29,9 @@ const (
 	keyUsername  = "username"
 	keyLoggedIn  = "is_logged_in"
 	keyLoginTime = "login_time"
+	// keyLastActivity is the seed's last_activity, kept internal: Unix
+	// seconds of the last request, for the idle timeout.
+	keyLastActivity = "_last_activity"
 
 	// backend is the one Django authentication backend this API speaks for.
 	backend = "django.contrib.auth.backends.ModelBackend"
@@ -49,12 +52,25 @@ type users interface {
 	SetLastLogin(ctx context.Context, id int64, at time.Time) error
 }
 
+// Limiter throttles logins; Throttle is the one on the database.
+type Limiter interface {
+	// Check returns a too_many_attempts *apperr.Error when the username or
+	// the address may not try now.
+	Check(ctx context.Context, username, addr string, now time.Time) error
+	// Fail counts a failed login.
+	Fail(ctx context.Context, username, addr string, now time.Time) error
+	// Succeed forgets the username's failures.
+	Succeed(ctx context.Context, username string) error
+}
+
 // Config is what the Service is set up with.
 type Config struct {
+	Limiter       Limiter // nil: logins are not throttled
 	Hasher        *password.Hasher
 	Secret        string   // SECRET_KEY: keys the session auth hash
 	Fallbacks     []string // SECRET_KEY_FALLBACKS: still accepted
 	RememberMeAge time.Duration
+	IdleTimeout   time.Duration // SESSION_IDLE_TIMEOUT; 0 turns it off
 	Now           func() time.Time
 }
 
@@ -139,14 +155,30 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the username or p
 // rotated on every login (a key known before it is dead after it), Django's
 // session keys are written, and the session lasts RememberMeAge with
 // remember, or until the browser closes without.
-func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool) (User, error) {
-	u, err := svc.authenticate(ctx, norm.NFKC.String(username), pw)
+func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool, addr string) (User, error) {
+	username = norm.NFKC.String(username)
+	now := svc.cfg.Now().UTC()
+	if l := svc.cfg.Limiter; l != nil {
+		if err := l.Check(ctx, username, addr, now); err != nil {
+			return User{}, err
+		}
+	}
+	u, err := svc.authenticate(ctx, username, pw)
+	if err == errBadCredentials && svc.cfg.Limiter != nil {
+		if ferr := svc.cfg.Limiter.Fail(ctx, username, addr, now); ferr != nil {
+			return User{}, ferr
+		}
+	}
 	if err != nil {
 		return User{}, err
 	}
+	if l := svc.cfg.Limiter; l != nil {
+		if err := l.Succeed(ctx, username); err != nil {
+			return User{}, err
+		}
+	}
 	// Before the key rotates: if the database fails here, the client keeps
 	// its session as it was.
-	now := svc.cfg.Now().UTC()
 	if err := svc.users.SetLastLogin(ctx, u.ID, now); err != nil {
 		return User{}, err
 	}
@@ -167,6 +199,7 @@ func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw 
 	for k, v := range map[string]any{
 		keyUserID: strconv.FormatInt(u.ID, 10), keyBackend: backend, keyHash: hash,
 		keyUserIDPub: u.ID, keyUsername: u.Username, keyLoggedIn: true, keyLoginTime: now.Truncate(time.Second),
+		keyLastActivity: now.Unix(),
 	} {
 		if err := s.Set(k, v); err != nil {
 			return User{}, err
@@ -183,6 +216,10 @@ func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw 
 // authenticate is Django's ModelBackend.authenticate, with its care that an
 // unknown user costs as much time as a wrong password.
 func (svc *Service) authenticate(ctx context.Context, username, pw string) (User, error) {
+	if checkUsername(username) != "" { // no such user can exist: spare the database
+		svc.cfg.Hasher.Dummy(pw)
+		return User{}, errBadCredentials
+	}
 	u, err := svc.users.ByUsername(ctx, username)
 	if errors.Is(err, ErrNoUser) {
 		svc.cfg.Hasher.Dummy(pw)
@@ -209,10 +246,15 @@ func (svc *Service) Logout(ctx context.Context, s *session.Session) error {
 	return s.Flush(ctx)
 }
 
+// ErrSessionExpired is Current's answer for a login left idle longer than
+// the idle timeout; the session has been flushed.
+var ErrSessionExpired = errors.New("auth: session idle for too long")
+
 // Current returns the user logged in on s, as Django's get_user: the user
 // must exist, be active and match the session's auth hash, which changes
 // with the password. A session that fails any of these is flushed, and the
-// request is anonymous (found false).
+// request is anonymous (found false). A login idle for longer than the idle
+// timeout is flushed too, and reported as ErrSessionExpired.
 func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, found bool, err error) {
 	id, ok := sessionUserID(s)
 	if !ok {
@@ -220,6 +262,9 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 			return User{}, false, s.Flush(ctx)
 		}
 		return User{}, false, nil
+	}
+	if err := svc.touch(ctx, s); err != nil {
+		return User{}, false, err
 	}
 	u, err = svc.users.ByID(ctx, id)
 	if err != nil && !errors.Is(err, ErrNoUser) {
@@ -240,6 +285,36 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 		return u, true, s.CycleKey(ctx)
 	}
 	return User{}, false, s.Flush(ctx)
+}
+
+// touch applies the idle timeout (the seed's SessionTimeoutMiddleware): a
+// login idle for longer is flushed. The time of activity is written at most
+// once per activityStep, so that read-only traffic stays write-free.
+func (svc *Service) touch(ctx context.Context, s *session.Session) error {
+	limit := svc.cfg.IdleTimeout
+	if limit <= 0 {
+		return nil
+	}
+	now := svc.cfg.Now()
+	var last int64
+	found, err := s.Get(keyLastActivity, &last)
+	idle := now.Sub(time.Unix(last, 0))
+	if found && err == nil && idle > limit {
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		return ErrSessionExpired
+	}
+	if !found || err != nil || idle >= activityStep(limit) {
+		return s.Set(keyLastActivity, now.Unix())
+	}
+	return nil
+}
+
+// activityStep is how stale the recorded activity may get: a tenth of the
+// timeout, at most a minute, so that the timeout is kept to within 10%.
+func activityStep(timeout time.Duration) time.Duration {
+	return max(time.Second, min(time.Minute, timeout/10))
 }
 
 // LoginTime returns when the session's user logged in, if it says.

@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -32,7 +33,10 @@ type Deps struct {
 	Auth     *auth.Service
 	Checks   []Check // run by GET /readyz
 	OpenAPI  []byte  // served at GET /openapi.yaml
-	Now      func() time.Time
+	// TrustedProxies are the networks whose X-Forwarded-For is believed
+	// (TRUSTED_PROXIES); the client address is otherwise the connection's.
+	TrustedProxies []*net.IPNet
+	Now            func() time.Time
 }
 
 // New returns the API's HTTP handler.
@@ -43,9 +47,7 @@ func New(d Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = web.ErrorHandler(d.Logger)
-	// The client's address is the connection's: X-Forwarded-For is anyone's
-	// to forge until trusted proxies are configured.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(d.TrustedProxies)
 
 	// Only the API has sessions: a health check must not depend on, or
 	// write to, the session store. (A group middleware would do, but Echo
@@ -114,4 +116,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Method = http.MethodGet
 	}
 	s.Echo.ServeHTTP(w, r)
+}
+
+// clientIP finds the client's address: the connection's, or, when the
+// connection comes from a trusted proxy, the nearest untrusted address in
+// X-Forwarded-For. Nothing else is trusted, private networks included, so
+// that a client cannot pick the address its failed logins count against.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

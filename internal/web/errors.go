@@ -8,6 +8,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,6 +63,10 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if c.Response().Committed {
 			return
+		}
+		if e.RetryAfter > 0 {
+			secs := (e.RetryAfter + time.Second - 1) / time.Second // rounded up
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(secs)))
 		}
 		// HEAD needs no special case: net/http drops the body of its answer.
 		if werr := c.JSON(status, Envelope{EnvelopeError{e.Code, e.Message, e.Fields}}); werr != nil {
