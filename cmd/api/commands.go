@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"time"
 
+	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/database"
 )
 
@@ -69,6 +71,11 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 	if err != nil {
 		return err
 	}
+	old, err := auth.NewThrottle(db, auth.ThrottleLimits{Window: cfg.LoginFailureWindow}).Prune(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d failed-login records past the window\n", old)
 	n, err := sessions.ClearExpired(ctx, clearBatch, func(total int) {
 		fmt.Fprintf(stdout, "deleted %d expired sessions so far\n", total)
 	})

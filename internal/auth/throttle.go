@@ -26,6 +26,7 @@ type Throttle struct {
 	window        time.Duration
 	count, insert string
 	prune, clear  string
+	pruneAll      string
 }
 
 // ThrottleLimits are LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDR and
@@ -50,9 +51,10 @@ func NewThrottle(db *sqlx.DB, l ThrottleLimits) *Throttle {
 		db: db, maxPerUser: l.PerUser, maxPerAddr: l.PerAddr, window: l.Window,
 		count: db.Rebind(`SELECT count(*) AS n, min(failed_at) AS oldest FROM auth_login_failure
 			WHERE scope = ? AND subject = ? AND failed_at > ?`),
-		insert: db.Rebind(`INSERT INTO auth_login_failure (scope, subject, failed_at) VALUES (?, ?, ?)`),
-		prune:  db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ? AND failed_at <= ?`),
-		clear:  db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ?`),
+		insert:   db.Rebind(`INSERT INTO auth_login_failure (scope, subject, failed_at) VALUES (?, ?, ?)`),
+		prune:    db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ? AND failed_at <= ?`),
+		clear:    db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ?`),
+		pruneAll: db.Rebind(`DELETE FROM auth_login_failure WHERE failed_at <= ?`),
 	}
 }
 
@@ -104,6 +106,17 @@ func (t *Throttle) Succeed(ctx context.Context, username string) error {
 		return fmt.Errorf("%w: auth: clearing failed logins: %w", apperr.ErrUnavailable, err)
 	}
 	return nil
+}
+
+// Prune deletes the failures that have left the window everywhere: those of
+// usernames and addresses that never failed again. clearsessions runs it.
+func (t *Throttle) Prune(ctx context.Context, now time.Time) (int, error) {
+	res, err := t.db.ExecContext(ctx, t.pruneAll, dbTime(now.Add(-t.window)))
+	if err != nil {
+		return 0, fmt.Errorf("%w: auth: pruning failed logins: %w", apperr.ErrUnavailable, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // subject is s as it can be stored: without NUL, which PostgreSQL's text
