@@ -13,8 +13,11 @@ import (
 	"github.com/djsessions/api/internal/web"
 )
 
-// userKey is where RequireUser leaves the user in the Echo context.
-const userKey = "auth.user"
+// Where the middleware leave what they found in the Echo context.
+const (
+	userKey    = "auth.user"
+	expiredKey = "auth.expired"
+)
 
 // Handler serves /api/auth.
 type Handler struct {
@@ -34,18 +37,43 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/password", h.changePassword, h.RequireUser)
 }
 
+// TrackActivity applies the idle timeout to every request that comes with a
+// session, whatever its route: activity anywhere keeps a login alive, and a
+// login idle for too long ends at its next request, which then proceeds
+// anonymously (protected routes answer 401 session_expired). A request
+// without a session key costs nothing: no store is asked.
+func (h *Handler) TrackActivity(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if h.svc.cfg.IdleTimeout <= 0 {
+			return next(c) // off: a request that needs no session loads none
+		}
+		s, err := session.From(c)
+		if err != nil {
+			return err
+		}
+		switch err := h.svc.Touch(c.Request().Context(), s); {
+		case errors.Is(err, ErrSessionExpired):
+			c.Set(expiredKey, true)
+		case err != nil:
+			return err
+		}
+		return next(c)
+	}
+}
+
 // RequireUser lets through only requests of a logged-in user, whom handlers
-// then get from CurrentUser; others get 401 not_authenticated.
+// then get from CurrentUser; others get 401 not_authenticated, or
+// session_expired when TrackActivity has just ended an idle login.
 func (h *Handler) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if expired, _ := c.Get(expiredKey).(bool); expired {
+			return apperr.New(apperr.SessionExpired, "the session ended after a period of inactivity; log in again")
+		}
 		s, err := session.From(c)
 		if err != nil {
 			return err
 		}
 		u, ok, err := h.svc.Current(c.Request().Context(), s)
-		if errors.Is(err, ErrSessionExpired) {
-			return apperr.New(apperr.SessionExpired, "the session ended after a period of inactivity; log in again")
-		}
 		if err != nil {
 			return err
 		}
@@ -146,7 +174,7 @@ func (h *Handler) check(c echo.Context) error {
 		return err
 	}
 	u, ok, err := h.svc.Current(c.Request().Context(), s)
-	if err != nil && !errors.Is(err, ErrSessionExpired) {
+	if err != nil {
 		return err
 	}
 	if !ok {

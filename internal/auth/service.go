@@ -246,15 +246,14 @@ func (svc *Service) Logout(ctx context.Context, s *session.Session) error {
 	return s.Flush(ctx)
 }
 
-// ErrSessionExpired is Current's answer for a login left idle longer than
-// the idle timeout; the session has been flushed.
+// ErrSessionExpired is Touch's answer for a login left idle longer than the
+// idle timeout; the session has been flushed.
 var ErrSessionExpired = errors.New("auth: session idle for too long")
 
 // Current returns the user logged in on s, as Django's get_user: the user
 // must exist, be active and match the session's auth hash, which changes
 // with the password. A session that fails any of these is flushed, and the
-// request is anonymous (found false). A login idle for longer than the idle
-// timeout is flushed too, and reported as ErrSessionExpired.
+// request is anonymous (found false).
 func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, found bool, err error) {
 	id, ok := sessionUserID(s)
 	if !ok {
@@ -262,9 +261,6 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 			return User{}, false, s.Flush(ctx)
 		}
 		return User{}, false, nil
-	}
-	if err := svc.touch(ctx, s); err != nil {
-		return User{}, false, err
 	}
 	u, err = svc.users.ByID(ctx, id)
 	if err != nil && !errors.Is(err, ErrNoUser) {
@@ -287,12 +283,13 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 	return User{}, false, s.Flush(ctx)
 }
 
-// touch applies the idle timeout (the seed's SessionTimeoutMiddleware): a
-// login idle for longer is flushed. The time of activity is written at most
-// once per activityStep, so that read-only traffic stays write-free.
-func (svc *Service) touch(ctx context.Context, s *session.Session) error {
+// Touch applies the idle timeout (the seed's SessionTimeoutMiddleware) to a
+// request of s: a login idle for longer is flushed (ErrSessionExpired). The
+// time of activity is written at most once per activityStep, so that
+// read-only traffic stays write-free. Anonymous sessions are left alone.
+func (svc *Service) Touch(ctx context.Context, s *session.Session) error {
 	limit := svc.cfg.IdleTimeout
-	if limit <= 0 {
+	if _, loggedIn := sessionUserID(s); limit <= 0 || !loggedIn {
 		return nil
 	}
 	now := svc.cfg.Now()

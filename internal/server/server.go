@@ -52,8 +52,9 @@ func New(d Deps) *Server {
 	// Only the API has sessions: a health check must not depend on, or
 	// write to, the session store. (A group middleware would do, but Echo
 	// then answers 404 instead of 405 for a wrong method in the group.)
+	accounts := auth.NewHandler(d.Auth)
 	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.JSONCharset, web.LimitBody,
-		under("/api/", d.Sessions.Middleware()))
+		under("/api/", d.Sessions.Middleware()), under("/api/", accounts.TrackActivity))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -64,7 +65,7 @@ func New(d Deps) *Server {
 	})
 
 	api := e.Group("/api")
-	auth.NewHandler(d.Auth).Register(api.Group("/auth"))
+	accounts.Register(api.Group("/auth"))
 	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
 	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
 	return &Server{e}
