@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -20,13 +19,13 @@ var _ Limiter = (*Throttle)(nil)
 // and a restart forgets nothing. Past a limit, logins get 429 until the
 // oldest failure in the window has aged out, even with the right password.
 type Throttle struct {
-	db            *sqlx.DB
-	maxPerUser    int
-	maxPerAddr    int
-	window        time.Duration
-	count, insert string
-	prune, clear  string
-	pruneAll      string
+	db             *sqlx.DB
+	maxPerUser     int
+	maxPerAddr     int
+	window         time.Duration
+	recent, insert string
+	prune, clear   string
+	pruneAll       string
 }
 
 // ThrottleLimits are LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDR and
@@ -49,8 +48,11 @@ const maxSubject = 255
 func NewThrottle(db *sqlx.DB, l ThrottleLimits) *Throttle {
 	return &Throttle{
 		db: db, maxPerUser: l.PerUser, maxPerAddr: l.PerAddr, window: l.Window,
-		count: db.Rebind(`SELECT count(*) AS n, min(failed_at) AS oldest FROM auth_login_failure
-			WHERE scope = ? AND subject = ? AND failed_at > ?`),
+		// The times themselves, not min(failed_at): SQLite gives an
+		// aggregate of a datetime column back as text, which no time.Time
+		// scans.
+		recent: db.Rebind(`SELECT failed_at FROM auth_login_failure
+			WHERE scope = ? AND subject = ? AND failed_at > ? ORDER BY failed_at`),
 		insert:   db.Rebind(`INSERT INTO auth_login_failure (scope, subject, failed_at) VALUES (?, ?, ?)`),
 		prune:    db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ? AND failed_at <= ?`),
 		clear:    db.Rebind(`DELETE FROM auth_login_failure WHERE scope = ? AND subject = ?`),
@@ -66,16 +68,16 @@ func (t *Throttle) Check(ctx context.Context, username, addr string, now time.Ti
 		scope, subject string
 		max            int
 	}{{scopeUser, username, t.maxPerUser}, {scopeAddr, addr, t.maxPerAddr}} {
-		var row struct {
-			N      int          `db:"n"`
-			Oldest sql.NullTime `db:"oldest"`
-		}
-		err := t.db.GetContext(ctx, &row, t.count, c.scope, subject(c.subject), dbTime(now.Add(-t.window)))
+		var failed []time.Time
+		err := t.db.SelectContext(ctx, &failed, t.recent, c.scope, subject(c.subject), dbTime(now.Add(-t.window)))
 		if err != nil {
 			return fmt.Errorf("%w: auth: counting failed logins: %w", apperr.ErrUnavailable, err)
 		}
-		if row.N >= c.max && row.Oldest.Valid {
-			wait = max(wait, row.Oldest.Time.Add(t.window).Sub(now))
+		// Logins may resume once all but max-1 failures have left the
+		// window: when the oldest has, unless processes racing each other
+		// counted more than max.
+		if n := len(failed); n >= c.max {
+			wait = max(wait, failed[n-c.max].Add(t.window).Sub(now))
 		}
 	}
 	if wait <= 0 {
