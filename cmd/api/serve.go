@@ -41,10 +41,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions, err := newSessions(cfg, db, logger)
-	if err != nil {
-		return err
-	}
+	store := dbstore.New(db)
+	sessions := newSessions(cfg, store, logger)
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -54,6 +52,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Fallbacks:     cfg.SecretKeyFallbacks,
 			RememberMeAge: cfg.RememberMeAge,
 			IdleTimeout:   cfg.IdleTimeout,
+			Sessions:      store,
 			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
@@ -115,15 +114,8 @@ func openDatabase(ctx context.Context, cfg Config) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// newSessions builds the session engine that SESSION_ENGINE names.
-func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager, error) {
-	var store session.Store
-	switch cfg.SessionEngine {
-	case "db":
-		store = dbstore.New(db)
-	default:
-		return nil, fmt.Errorf("SESSION_ENGINE: %q is not available", cfg.SessionEngine)
-	}
+// newSessions builds the session engine on store.
+func newSessions(cfg Config, store session.Store, logger *slog.Logger) *session.Manager {
 	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
 	return session.NewManager(store, signer, session.Options{
 		CookieName:           cfg.CookieName,
@@ -136,5 +128,5 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager
 		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               logger,
-	}), nil
+	})
 }

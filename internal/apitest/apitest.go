@@ -69,7 +69,8 @@ func New(t testing.TB, opts Options) *App {
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
-	sessions := session.NewManager(dbstore.New(db), session.NewSigner(session.SaltStore, SecretKey), so)
+	store := dbstore.New(db)
+	sessions := session.NewManager(store, session.NewSigner(session.SaltStore, SecretKey), so)
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -78,6 +79,7 @@ func New(t testing.TB, opts Options) *App {
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
 			IdleTimeout:   opts.IdleTimeout,
+			Sessions:      store,
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
 		}),

@@ -35,23 +35,24 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/session", h.check)
 	g.GET("/me", h.me, h.RequireUser)
 	g.POST("/password", h.changePassword, h.RequireUser)
+	g.GET("/sessions", h.sessions, h.RequireUser)
+	g.DELETE("/sessions/:id", h.revoke, h.RequireUser)
+	g.POST("/logout-all", h.logoutAll, h.RequireUser)
 }
 
-// TrackActivity applies the idle timeout to every request that comes with a
-// session, whatever its route: activity anywhere keeps a login alive, and a
-// login idle for too long ends at its next request, which then proceeds
-// anonymously (protected routes answer 401 session_expired). A request
-// without a session key costs nothing: no store is asked.
+// TrackActivity records the activity of every request that comes with a
+// logged-in session, whatever its route (at most once a minute: "last used"
+// in my sessions), and applies the idle timeout: a login idle for too long
+// ends at its next request, which then proceeds anonymously (protected
+// routes answer 401 session_expired). A request without a session key costs
+// nothing: no store is asked.
 func (h *Handler) TrackActivity(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if h.svc.cfg.IdleTimeout <= 0 {
-			return next(c) // off: a request that needs no session loads none
-		}
 		s, err := session.From(c)
 		if err != nil {
 			return err
 		}
-		switch err := h.svc.Touch(c.Request().Context(), s); {
+		switch err := h.svc.Touch(c.Request().Context(), s, clientOf(c)); {
 		case errors.Is(err, ErrSessionExpired):
 			c.Set(expiredKey, true)
 		case err != nil:
@@ -143,7 +144,7 @@ func (h *Handler) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.svc.Login(c.Request().Context(), s, req.Username, req.Password, req.RememberMe, c.RealIP())
+	u, err := h.svc.Login(c.Request().Context(), s, req.Username, req.Password, req.RememberMe, clientOf(c))
 	if err != nil {
 		return err
 	}
@@ -241,4 +242,42 @@ func required(values map[string]string) map[string]string {
 		}
 	}
 	return fields
+}
+
+func clientOf(c echo.Context) Client {
+	return Client{Addr: c.RealIP(), UserAgent: c.Request().UserAgent()}
+}
+
+func (h *Handler) sessions(c echo.Context) error {
+	s, err := session.From(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.svc.Sessions(c.Request().Context(), s, CurrentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list)
+}
+
+func (h *Handler) revoke(c echo.Context) error {
+	s, err := session.From(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.Revoke(c.Request().Context(), s, CurrentUser(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handler) logoutAll(c echo.Context) error {
+	s, err := session.From(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.LogoutAll(c.Request().Context(), s, CurrentUser(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

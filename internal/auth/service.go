@@ -65,7 +65,8 @@ type Limiter interface {
 
 // Config is what the Service is set up with.
 type Config struct {
-	Limiter       Limiter // nil: logins are not throttled
+	Limiter       Limiter      // nil: logins are not throttled
+	Sessions      sessionIndex // the session store's index by user, for "my sessions"
 	Hasher        *password.Hasher
 	Secret        string   // SECRET_KEY: keys the session auth hash
 	Fallbacks     []string // SECRET_KEY_FALLBACKS: still accepted
@@ -155,7 +156,8 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the username or p
 // rotated on every login (a key known before it is dead after it), Django's
 // session keys are written, and the session lasts RememberMeAge with
 // remember, or until the browser closes without.
-func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool, addr string) (User, error) {
+func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool, c Client) (User, error) {
+	addr := c.Addr
 	username = norm.NFKC.String(username)
 	now := svc.cfg.Now().UTC()
 	if l := svc.cfg.Limiter; l != nil {
@@ -205,6 +207,7 @@ func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw 
 			return User{}, err
 		}
 	}
+	s.SetMeta(session.Meta{UserID: u.ID, CreatedAt: now, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent})
 	if remember {
 		s.SetExpiry(svc.cfg.RememberMeAge)
 	} else {
@@ -287,22 +290,25 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 // request of s: a login idle for longer is flushed (ErrSessionExpired). The
 // time of activity is written at most once per activityStep, so that
 // read-only traffic stays write-free. Anonymous sessions are left alone.
-func (svc *Service) Touch(ctx context.Context, s *session.Session) error {
-	limit := svc.cfg.IdleTimeout
-	if _, loggedIn := sessionUserID(s); limit <= 0 || !loggedIn {
+func (svc *Service) Touch(ctx context.Context, s *session.Session, c Client) error {
+	id, loggedIn := sessionUserID(s)
+	if !loggedIn {
 		return nil
 	}
+	limit := svc.cfg.IdleTimeout
 	now := svc.cfg.Now()
 	var last int64
 	found, err := s.Get(keyLastActivity, &last)
 	idle := now.Sub(time.Unix(last, 0))
-	if found && err == nil && idle > limit {
+	if limit > 0 && found && err == nil && idle > limit {
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
 		return ErrSessionExpired
 	}
 	if !found || err != nil || idle >= activityStep(limit) {
+		// Also what "my sessions" shows as last used, and from where.
+		s.SetMeta(session.Meta{UserID: id, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent})
 		return s.Set(keyLastActivity, now.Unix())
 	}
 	return nil
@@ -311,7 +317,16 @@ func (svc *Service) Touch(ctx context.Context, s *session.Session) error {
 // activityStep is how stale the recorded activity may get: a tenth of the
 // timeout, at most a minute, so that the timeout is kept to within 10%.
 func activityStep(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		return time.Minute
+	}
 	return max(time.Second, min(time.Minute, timeout/10))
+}
+
+// Client is who sends a request, as far as "my sessions" shows it.
+type Client struct {
+	Addr      string
+	UserAgent string
 }
 
 // LoginTime returns when the session's user logged in, if it says.

@@ -135,7 +135,7 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 		case err != nil:
 			return fmt.Errorf("%w: save: %w", ErrUnavailable, err)
 		}
-		return nil
+		return m.saveMeta(ctx, s)
 	}
 	for range createAttempts {
 		key := newKey()
@@ -147,7 +147,7 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 			return fmt.Errorf("%w: create: %w", ErrUnavailable, err)
 		}
 		s.key = key
-		return nil
+		return m.saveMeta(ctx, s)
 	}
 	return fmt.Errorf("%w: no free key after %d attempts", ErrUnavailable, createAttempts)
 }

@@ -27,6 +27,9 @@ type Session struct {
 	data     map[string]json.RawMessage
 	modified bool
 	accessed bool
+
+	meta      Meta // what SetMeta asked to keep beside the session
+	metaDirty bool
 }
 
 // Key returns the session key, or "" for a session that has not been saved.
@@ -134,9 +137,21 @@ func (s *Session) CycleKey(ctx context.Context) error {
 	if old == "" {
 		return nil // nothing stored yet: the first save creates a fresh key
 	}
+	// The new record takes the old one's Meta first, then any change made
+	// during this request on top.
 	s.key = ""
-	if err := s.m.Save(ctx, s); err != nil {
+	dirty := s.metaDirty
+	s.metaDirty = false
+	err := s.m.Save(ctx, s)
+	s.metaDirty = dirty
+	if err != nil {
 		s.key = old
+		return err
+	}
+	if err := s.m.copyMeta(ctx, old, s.key); err != nil {
+		return err
+	}
+	if err := s.m.saveMeta(ctx, s); err != nil {
 		return err
 	}
 	return s.m.delete(ctx, old)

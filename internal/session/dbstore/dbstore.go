@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -23,6 +24,7 @@ type Store struct {
 
 type queries struct {
 	load, create, save, delete, deleteExpired string
+	saveMeta, copyMeta, byUser                string
 }
 
 // New returns a Store on db, which must have been migrated.
@@ -40,6 +42,20 @@ func New(db *sqlx.DB) *Store {
 		delete: db.Rebind(`DELETE FROM django_session WHERE session_key = ?`),
 		deleteExpired: db.Rebind(`DELETE FROM django_session WHERE session_key IN (
 			SELECT session_key FROM django_session WHERE expire_date < ? LIMIT ?)`),
+		// COALESCE: a field not given keeps its value.
+		saveMeta: db.Rebind(`UPDATE django_session SET
+			user_id = COALESCE(?, user_id), created_at = COALESCE(?, created_at),
+			last_activity = COALESCE(?, last_activity), ip = COALESCE(?, ip),
+			user_agent = COALESCE(?, user_agent)
+			WHERE session_key = ?`),
+		copyMeta: db.Rebind(`UPDATE django_session SET
+			(user_id, created_at, last_activity, ip, user_agent) = (
+				SELECT user_id, created_at, last_activity, ip, user_agent
+				FROM django_session WHERE session_key = ?)
+			WHERE session_key = ?`),
+		byUser: db.Rebind(`SELECT session_key, expire_date, user_id, created_at, last_activity, ip, user_agent
+			FROM django_session WHERE user_id = ? AND expire_date > ?
+			ORDER BY last_activity DESC`),
 	}}
 }
 
@@ -108,3 +124,61 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 // dbTime is t as both databases keep it: UTC, to the microsecond. On SQLite
 // times are text, and comparing them as text is right only in one zone.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+var _ session.UserIndex = (*Store)(nil)
+
+// metaRow is what the API keeps beside a session in django_session's
+// nullable extra columns, which Django neither writes nor reads.
+type metaRow struct {
+	Key        string         `db:"session_key"`
+	Expiry     time.Time      `db:"expire_date"`
+	UserID     sql.NullInt64  `db:"user_id"`
+	CreatedAt  sql.NullTime   `db:"created_at"`
+	LastActive sql.NullTime   `db:"last_activity"`
+	IP         sql.NullString `db:"ip"`
+	UserAgent  sql.NullString `db:"user_agent"`
+}
+
+// SaveMeta implements session.UserIndex.
+func (s *Store) SaveMeta(ctx context.Context, key string, m session.Meta) error {
+	_, err := s.db.ExecContext(ctx, s.q.saveMeta,
+		nullInt(m.UserID), nullTime(m.CreatedAt), nullTime(m.LastActive),
+		nullString(m.IP, 45), nullString(m.UserAgent, 255), key)
+	return err
+}
+
+// CopyMeta implements session.UserIndex.
+func (s *Store) CopyMeta(ctx context.Context, from, to string) error {
+	_, err := s.db.ExecContext(ctx, s.q.copyMeta, from, to)
+	return err
+}
+
+// ByUser implements session.UserIndex.
+func (s *Store) ByUser(ctx context.Context, userID int64, now time.Time) ([]session.Entry, error) {
+	var rows []metaRow
+	if err := s.db.SelectContext(ctx, &rows, s.q.byUser, userID, dbTime(now)); err != nil {
+		return nil, err
+	}
+	entries := make([]session.Entry, len(rows))
+	for i, r := range rows {
+		entries[i] = session.Entry{Key: r.Key, Expiry: r.Expiry.UTC(), Meta: session.Meta{
+			UserID: r.UserID.Int64, CreatedAt: r.CreatedAt.Time.UTC(), LastActive: r.LastActive.Time.UTC(),
+			IP: r.IP.String, UserAgent: r.UserAgent.String,
+		}}
+	}
+	return entries, nil
+}
+
+func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
+
+func nullTime(t time.Time) sql.NullTime {
+	return sql.NullTime{Time: dbTime(t), Valid: !t.IsZero()}
+}
+
+// nullString cuts s to its column, at a character boundary.
+func nullString(s string, max int) sql.NullString {
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
+	}
+	return sql.NullString{String: s, Valid: s != ""}
+}

@@ -1,0 +1,109 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/djsessions/api/internal/apperr"
+	"github.com/djsessions/api/internal/session"
+)
+
+// sessionIndex is what "my sessions" needs of the session store: the
+// sessions of a user, and ending one.
+type sessionIndex interface {
+	ByUser(ctx context.Context, userID int64, now time.Time) ([]session.Entry, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// errNoIndex answers "my sessions" on an engine that keeps no index of
+// sessions by user; this engine always has one, but a client-side engine
+// (signed cookies) cannot.
+var errNoIndex = errors.New("auth: this session engine cannot list or revoke sessions")
+
+// ActiveSession is one of a user's sessions as they see it. ID is not the
+// session key, which is a credential, but a fingerprint of it.
+type ActiveSession struct {
+	ID           string    `json:"id"`
+	CreatedAt    time.Time `json:"created_at"`
+	LastActivity time.Time `json:"last_activity"`
+	UserAgent    string    `json:"user_agent"`
+	IP           string    `json:"ip"`
+	Current      bool      `json:"current"`
+}
+
+// Sessions lists the unexpired sessions of u, the one on s marked current,
+// most recently used first.
+func (svc *Service) Sessions(ctx context.Context, s *session.Session, u User) ([]ActiveSession, error) {
+	entries, err := svc.entries(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ActiveSession, 0, len(entries))
+	for _, e := range entries {
+		created := e.Meta.CreatedAt
+		if created.IsZero() { // begun by Django, or before this API kept it
+			created = e.Meta.LastActive
+		}
+		out = append(out, ActiveSession{
+			ID: session.Fingerprint(e.Key), CreatedAt: created.Truncate(time.Second),
+			LastActivity: e.Meta.LastActive.Truncate(time.Second),
+			UserAgent:    e.Meta.UserAgent, IP: e.Meta.IP, Current: e.Key == s.Key(),
+		})
+	}
+	return out, nil
+}
+
+// Revoke ends the session of u whose ID is id: deleted from the store, so
+// its key is dead at once. Revoking the current session logs it out.
+func (svc *Service) Revoke(ctx context.Context, s *session.Session, u User, id string) error {
+	entries, err := svc.entries(ctx, u)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if session.Fingerprint(e.Key) != id {
+			continue
+		}
+		if e.Key == s.Key() {
+			return s.Flush(ctx)
+		}
+		return svc.deleteSession(ctx, e.Key)
+	}
+	return apperr.New(apperr.NotFound, "you have no session with that id")
+}
+
+// LogoutAll ends every session of u, the current one included.
+func (svc *Service) LogoutAll(ctx context.Context, s *session.Session, u User) error {
+	entries, err := svc.entries(ctx, u)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Key != s.Key() {
+			if err := svc.deleteSession(ctx, e.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return s.Flush(ctx)
+}
+
+func (svc *Service) entries(ctx context.Context, u User) ([]session.Entry, error) {
+	if svc.cfg.Sessions == nil {
+		return nil, errNoIndex
+	}
+	entries, err := svc.cfg.Sessions.ByUser(ctx, u.ID, svc.cfg.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: auth: listing sessions: %w", apperr.ErrUnavailable, err)
+	}
+	return entries, nil
+}
+
+func (svc *Service) deleteSession(ctx context.Context, key string) error {
+	if err := svc.cfg.Sessions.Delete(ctx, key); err != nil {
+		return fmt.Errorf("%w: auth: revoking a session: %w", apperr.ErrUnavailable, err)
+	}
+	return nil
+}
