@@ -163,6 +163,67 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		}
 	})
 
+	t.Run("a user index lists a user's live sessions with their meta", func(t *testing.T) {
+		idx, st := userIndex(t, newStore(t))
+		now := time.Now().UTC().Truncate(time.Second)
+		must(t, st.Create(ctx, key(1), "a", later))
+		must(t, st.Create(ctx, key(2), "b", later))
+		must(t, st.Create(ctx, key(3), "c", earlier)) // expired
+		must(t, st.Create(ctx, key(4), "d", later))   // another user's
+		must(t, st.Create(ctx, key(5), "e", later))   // nobody's
+		meta := session.Meta{UserID: 7, CreatedAt: now, LastActive: now, IP: "192.0.2.1", UserAgent: "curl/8"}
+		for _, k := range []string{key(1), key(2), key(3)} {
+			must(t, idx.SaveMeta(ctx, k, meta))
+		}
+		must(t, idx.SaveMeta(ctx, key(4), session.Meta{UserID: 8}))
+
+		entries, err := idx.ByUser(ctx, 7, time.Now())
+		must(t, err)
+		if len(entries) != 2 {
+			t.Fatalf("ByUser(7) listed %d sessions, want its 2 live ones: %+v", len(entries), entries)
+		}
+		for _, e := range entries {
+			if (e.Key != key(1) && e.Key != key(2)) || !e.Meta.CreatedAt.Equal(now) || !e.Meta.LastActive.Equal(now) ||
+				e.Meta.IP != meta.IP || e.Meta.UserAgent != meta.UserAgent || e.Meta.UserID != 7 {
+				t.Fatalf("entry %+v, want key 1 or 2 with %+v", e, meta)
+			}
+		}
+	})
+
+	t.Run("a user index saves only the meta fields given", func(t *testing.T) {
+		idx, st := userIndex(t, newStore(t))
+		now := time.Now().UTC().Truncate(time.Second)
+		must(t, st.Create(ctx, key(1), "a", later))
+		must(t, idx.SaveMeta(ctx, key(1), session.Meta{UserID: 7, CreatedAt: now, IP: "192.0.2.1", UserAgent: "one"}))
+		must(t, idx.SaveMeta(ctx, key(1), session.Meta{LastActive: now.Add(time.Minute), UserAgent: "two"}))
+		must(t, idx.SaveMeta(ctx, key(9), session.Meta{UserID: 7})) // no such session: not an error
+
+		entries, err := idx.ByUser(ctx, 7, time.Now())
+		must(t, err)
+		if len(entries) != 1 {
+			t.Fatalf("ByUser listed %+v", entries)
+		}
+		m := entries[0].Meta
+		if !m.CreatedAt.Equal(now) || !m.LastActive.Equal(now.Add(time.Minute)) || m.IP != "192.0.2.1" || m.UserAgent != "two" {
+			t.Fatalf("meta %+v after a partial save", m)
+		}
+	})
+
+	t.Run("a user index copies meta to a rotated key", func(t *testing.T) {
+		idx, st := userIndex(t, newStore(t))
+		must(t, st.Create(ctx, key(1), "a", later))
+		must(t, st.Create(ctx, key(2), "a", later))
+		must(t, idx.SaveMeta(ctx, key(1), session.Meta{UserID: 7, IP: "192.0.2.1"}))
+		must(t, idx.CopyMeta(ctx, key(1), key(2)))
+		must(t, st.Delete(ctx, key(1)))
+
+		entries, err := idx.ByUser(ctx, 7, time.Now())
+		must(t, err)
+		if len(entries) != 1 || entries[0].Key != key(2) || entries[0].Meta.IP != "192.0.2.1" {
+			t.Fatalf("ByUser after CopyMeta and Delete: %+v", entries)
+		}
+	})
+
 	t.Run("concurrent use of many sessions", func(t *testing.T) {
 		st := newStore(t)
 		var wg sync.WaitGroup
@@ -219,4 +280,15 @@ func mustNotFind(t *testing.T, st session.Store, key string) {
 	if _, found, err := st.Load(context.Background(), key); found || err != nil {
 		t.Fatalf("Load(%s) = found %v, err %v; want not found, no error", key, found, err)
 	}
+}
+
+// userIndex returns st as a session.UserIndex, skipping the test for a store
+// that has none (it is optional).
+func userIndex(t *testing.T, st session.Store) (session.UserIndex, session.Store) {
+	t.Helper()
+	idx, ok := st.(session.UserIndex)
+	if !ok {
+		t.Skip("the store keeps no index of sessions by user")
+	}
+	return idx, st
 }
