@@ -136,7 +136,7 @@ func TestMySessions(t *testing.T) {
 				}
 				phoneKey := phone.SessionKey()
 
-				devs[1].Delete("/api/auth/sessions/" + phoneID).Want(t, http.StatusNoContent)
+				devs[1].Delete("/api/auth/sessions/"+phoneID).Want(t, http.StatusNoContent)
 
 				wantRowGone(t, app, phoneKey)
 				phone.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
@@ -153,7 +153,7 @@ func TestMySessions(t *testing.T) {
 				login(t, cl, u.Username)
 				id := current(t, mySessions(t, cl)).ID
 
-				res := cl.Delete("/api/auth/sessions/" + id).Want(t, http.StatusNoContent)
+				res := cl.Delete("/api/auth/sessions/"+id).Want(t, http.StatusNoContent)
 				wantCookieDeleted(t, res)
 				wantAnonymous(t, cl)
 			})
@@ -188,7 +188,7 @@ func TestMySessions(t *testing.T) {
 				theirID := current(t, mySessions(t, theirs)).ID
 
 				for _, id := range []string{"0000000000000000", theirID, "not-even-hex", strings.Repeat("a", 500)} {
-					cl.Delete("/api/auth/sessions/" + id).WantError(t, http.StatusNotFound, "not_found")
+					cl.Delete("/api/auth/sessions/"+id).WantError(t, http.StatusNotFound, "not_found")
 				}
 				wantAuthenticatedAs(t, theirs, victim)
 			})
@@ -197,8 +197,8 @@ func TestMySessions(t *testing.T) {
 				u := register(t, app, "twice")
 				devs := devices(t, app, u)
 				id := current(t, mySessions(t, devs[0])).ID
-				devs[1].Delete("/api/auth/sessions/" + id).Want(t, http.StatusNoContent)
-				devs[1].Delete("/api/auth/sessions/" + id).WantError(t, http.StatusNotFound, "not_found")
+				devs[1].Delete("/api/auth/sessions/"+id).Want(t, http.StatusNoContent)
+				devs[1].Delete("/api/auth/sessions/"+id).WantError(t, http.StatusNotFound, "not_found")
 			})
 		})
 
