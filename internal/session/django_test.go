@@ -6,23 +6,17 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-// djangoPython is Debian's interpreter, where python3-django is installed;
-// the python3 first on PATH may well be another one.
-const djangoPython = "/usr/bin/python3"
+	"github.com/djsessions/api/internal/djangotest"
+)
 
 // djangoCase is session data that both sides must encode and decode alike.
 type djangoCase struct {
@@ -319,63 +313,7 @@ type djangoReply struct {
 // returns its replies, one per request.
 func runDjango[R any](t *testing.T, args []string, requests []R) []djangoReply {
 	t.Helper()
-	requireDjango(t)
-
-	var stdin bytes.Buffer
-	enc := json.NewEncoder(&stdin)
-	for _, r := range requests {
-		if err := enc.Encode(r); err != nil {
-			t.Fatalf("encoding request %+v: %v", r, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	// -I: neither PYTHON* variables nor user site-packages may change
-	// which Django runs.
-	cmd := exec.CommandContext(ctx, djangoPython, append([]string{"-I", "testdata/django_signing.py"}, args...)...)
-	cmd.Stdin = &stdin
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("django_signing.py %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-	}
-
-	var replies []djangoReply
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var r djangoReply
-		if err := dec.Decode(&r); err != nil {
-			t.Fatalf("reading django_signing.py's reply %d: %v", len(replies), err)
-		}
-		replies = append(replies, r)
-	}
-	if len(replies) != len(requests) {
-		t.Fatalf("django_signing.py replied %d times to %d requests\n%s", len(replies), len(requests), stderr.Bytes())
-	}
-	return replies
-}
-
-var djangoAvailable = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command(djangoPython, "-I", "-c", "import django; print(django.get_version())").CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-})
-
-// requireDjango fails the test when Django cannot run: the cross-check is
-// part of the specification, not an optional extra. SKIP_DJANGO_TESTS=1 is
-// the deliberate way out.
-func requireDjango(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SKIP_DJANGO_TESTS") == "1" {
-		t.Skip("SKIP_DJANGO_TESTS=1: not cross-checking with Django")
-	}
-	version, err := djangoAvailable()
-	if err != nil {
-		t.Fatalf("this test cross-checks with real Django, but %s cannot import it (%v):\n%s\n"+
-			"Install it with:  apt-get install python3-django\n"+
-			"or set SKIP_DJANGO_TESTS=1 to skip the Django cross-checks.", djangoPython, err, version)
-	}
-	t.Logf("cross-checking with Django %s", version)
+	return djangotest.Run[djangoReply](t, "testdata/django_signing.py", args, requests)
 }
 
 // plainJSON is v as ordinary JSON (raw UTF-8, Go's standard encoder), written
