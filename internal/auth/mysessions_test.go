@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,6 +120,31 @@ func TestMySessions(t *testing.T) {
 				cl.Get("/api/auth/me").Want(t, http.StatusOK)
 				if got := current(t, mySessions(t, cl)).LastActivity; !got.Equal(clk.Now()) {
 					t.Fatalf("last activity %v after 91 s, want %v", got, clk.Now())
+				}
+			})
+			t.Run("a login made by Django is listed once this API has seen a request of it", func(t *testing.T) {
+				u := register(t, app, "djangonaut")
+				// What Django's login() stores: its three keys, in a row of
+				// django_session's own three columns.
+				s := app.Sessions.New()
+				for k, v := range map[string]any{
+					"_auth_user_id":      itoa(u.ID),
+					"_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+					"_auth_user_hash":    sessionAuthHash(accountOf(t, app, u.ID).Password),
+				} {
+					if err := s.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := app.Sessions.Save(context.Background(), s); err != nil {
+					t.Fatal(err)
+				}
+				cl := clients(app)[0].withKey(s.Key())
+
+				cl.Get("/api/auth/me").Want(t, http.StatusOK)
+				list := mySessions(t, clients(app)[0].withKey(s.Key()))
+				if len(list) != 1 || !list[0].Current || !list[0].LastActivity.Equal(clk.Now()) {
+					t.Fatalf("my sessions after a request of a Django login: %+v", list)
 				}
 			})
 		})
