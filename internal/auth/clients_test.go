@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 
@@ -47,7 +46,7 @@ func (c client) wantIssued(t *testing.T, res *apitest.Response, key string) {
 		}
 		return
 	}
-	if got := sessionCookie(t, res).Value; got != key {
+	if got := res.SessionCookie(t).Value; got != key {
 		t.Fatalf("the cookie holds %q, want the new key %q", got, key)
 	}
 	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
@@ -62,7 +61,7 @@ func (c client) wantIssued(t *testing.T, res *apitest.Response, key string) {
 func (c client) wantForgotten(t *testing.T, res *apitest.Response) {
 	t.Helper()
 	if !c.mobile {
-		wantCookieDeleted(t, res)
+		res.WantCookieDeleted(t)
 		return
 	}
 	res.WantNoCookie(t)
@@ -77,28 +76,5 @@ func wantNoKeyChange(t *testing.T, res *apitest.Response) {
 	res.WantNoCookie(t)
 	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
 		t.Fatalf("%s %s: X-Session-Key %q, want none", res.Request.Method, res.Request.URL.Path, v)
-	}
-}
-
-// sessionCookie returns the session cookie res set, failing the test if it
-// set none.
-func sessionCookie(t *testing.T, res *apitest.Response) *http.Cookie {
-	t.Helper()
-	raw := res.SetCookie("sessionid")
-	if raw == "" {
-		t.Fatalf("%s %s: no session cookie set", res.Request.Method, res.Request.URL.Path)
-	}
-	ck, err := http.ParseSetCookie(raw)
-	if err != nil {
-		t.Fatalf("Set-Cookie %q: %v", raw, err)
-	}
-	return ck
-}
-
-func wantCookieDeleted(t *testing.T, res *apitest.Response) {
-	t.Helper()
-	raw := res.SetCookie("sessionid")
-	if raw == "" || !strings.HasPrefix(raw, "sessionid=;") || !strings.Contains(raw, "Max-Age=0") {
-		t.Fatalf("%s %s: Set-Cookie %q, want the session cookie deleted with Max-Age=0", res.Request.Method, res.Request.URL.Path, raw)
 	}
 }

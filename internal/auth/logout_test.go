@@ -49,7 +49,7 @@ func TestLogout(t *testing.T) {
 				b.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 				key := b.SessionKey()
 
-				wantCookieDeleted(t, b.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent))
+				b.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent).WantCookieDeleted(t)
 				wantRowGone(t, app, key)
 			})
 

@@ -180,7 +180,7 @@ func TestMySessions(t *testing.T) {
 				id := current(t, mySessions(t, cl)).ID
 
 				res := cl.Delete("/api/auth/sessions/"+id).Want(t, http.StatusNoContent)
-				wantCookieDeleted(t, res)
+				res.WantCookieDeleted(t)
 				wantAnonymous(t, cl)
 			})
 
@@ -194,7 +194,7 @@ func TestMySessions(t *testing.T) {
 
 				res := devs[2].Post("/api/auth/logout-all", nil).Want(t, http.StatusNoContent)
 
-				wantCookieDeleted(t, res)
+				res.WantCookieDeleted(t)
 				for i, d := range devs {
 					wantRowGone(t, app, keys[i])
 					wantAnonymous(t, d)

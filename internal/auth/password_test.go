@@ -49,7 +49,7 @@ func TestChangePassword(t *testing.T) {
 					}
 
 					c.wantForgotten(t, wantAnonymous(t, c.withKey(old)))
-					wantCookieDeleted(t, wantAnonymous(t, second))
+					wantAnonymous(t, second).WantCookieDeleted(t)
 					wantRowGone(t, app, secondKey)
 					wantAuthenticatedAs(t, third, other)
 				})

@@ -22,7 +22,7 @@ func TestRememberMe(t *testing.T) {
 				if got := decode[loggedIn](t, res).Session; !sameInfo(got, info{rememberMeAge, until, false}) {
 					t.Fatalf("session %+v, want 30 days, not at browser close", got)
 				}
-				if ck := sessionCookie(t, res); ck.MaxAge != rememberMeAge || !ck.Expires.Equal(until) {
+				if ck := res.SessionCookie(t); ck.MaxAge != rememberMeAge || !ck.Expires.Equal(until) {
 					t.Fatalf("Set-Cookie %q, want Max-Age=%d and Expires %v", res.SetCookie("sessionid"), rememberMeAge, until)
 				}
 				if row, _ := app.Row(t, b.SessionKey()); !row.Expire.Equal(until) {

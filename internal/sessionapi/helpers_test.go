@@ -2,7 +2,6 @@ package sessionapi_test
 
 import (
 	"bytes"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -78,7 +77,7 @@ func (c client) withKey(app *apitest.App, key string) *apitest.Client {
 func (c client) wantForgotten(t *testing.T, res *apitest.Response) {
 	t.Helper()
 	if !c.mobile {
-		wantCookieDeleted(t, res)
+		res.WantCookieDeleted(t)
 		return
 	}
 	res.WantNoCookie(t)
@@ -106,26 +105,11 @@ func sameShown(a, b shown) bool {
 	return a.Keys != nil && slices.Equal(a.Keys, b.Keys) && sameInfo(a.Session, b.Session)
 }
 
-// sessionCookie returns the session cookie res set, failing the test if it
-// set none.
-func sessionCookie(t *testing.T, res *apitest.Response) *http.Cookie {
-	t.Helper()
-	raw := res.SetCookie("sessionid")
-	if raw == "" {
-		t.Fatalf("%s %s: no session cookie set", res.Request.Method, res.Request.URL.Path)
-	}
-	ck, err := http.ParseSetCookie(raw)
-	if err != nil {
-		t.Fatalf("Set-Cookie %q: %v", raw, err)
-	}
-	return ck
-}
-
 // wantCookieAge checks that the session cookie lasts as long as the
 // session: as the browser session when it expires at browser close.
 func wantCookieAge(t *testing.T, res *apitest.Response, want info, now time.Time) {
 	t.Helper()
-	ck := sessionCookie(t, res)
+	ck := res.SessionCookie(t)
 	raw := res.SetCookie("sessionid")
 	if want.ExpireAtBrowserClose {
 		if strings.Contains(raw, "Max-Age") || strings.Contains(raw, "Expires") {
@@ -135,17 +119,6 @@ func wantCookieAge(t *testing.T, res *apitest.Response, want info, now time.Time
 	}
 	if ck.MaxAge != want.ExpiryAge || !ck.Expires.Equal(now.Add(time.Duration(want.ExpiryAge)*time.Second)) {
 		t.Fatalf("Set-Cookie %q: want Max-Age=%d and Expires to match", raw, want.ExpiryAge)
-	}
-}
-
-func wantCookieDeleted(t *testing.T, res *apitest.Response) {
-	t.Helper()
-	raw := res.SetCookie("sessionid")
-	if raw == "" || !strings.HasPrefix(raw, "sessionid=;") || !strings.Contains(raw, "Max-Age=0") {
-		t.Fatalf("Set-Cookie %q, want the session cookie deleted with Max-Age=0", raw)
-	}
-	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
-		t.Fatalf("X-Session-Key %q sent to a cookie client", v)
 	}
 }
 

@@ -36,7 +36,7 @@ func TestCycle(t *testing.T) {
 						}
 						res.WantNoCookie(t)
 					} else {
-						sessionCookie(t, res)
+						res.SessionCookie(t)
 						wantKeyHidden(t, res, old, fresh)
 					}
 					if _, found := app.Row(t, old); found {
@@ -62,7 +62,7 @@ func TestCycle(t *testing.T) {
 				if got := decode[info](t, res); got.ExpiryAge != 600 {
 					t.Fatalf("expiry_age %d after cycling, want 600", got.ExpiryAge)
 				}
-				if ck := sessionCookie(t, res); ck.MaxAge != 600 {
+				if ck := res.SessionCookie(t); ck.MaxAge != 600 {
 					t.Fatalf("Max-Age %d after cycling, want 600", ck.MaxAge)
 				}
 			})
@@ -192,7 +192,7 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 						if c.mobile {
 							got = wantIssuedKey(t, res)
 						} else {
-							got = sessionCookie(t, res).Value
+							got = res.SessionCookie(t).Value
 						}
 						if got == forged || !session.ValidKey(got) {
 							t.Fatalf("issued key %q for forged key %q", got, forged)
@@ -248,7 +248,7 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 						if c.mobile {
 							issued = wantIssuedKey(t, res)
 						} else {
-							issued = sessionCookie(t, res).Value
+							issued = res.SessionCookie(t).Value
 						}
 						if issued == key || !session.ValidKey(issued) {
 							t.Fatalf("issued key %q after %s was deleted", issued, key)

@@ -20,7 +20,7 @@ func TestVisit(t *testing.T) {
 				if v := decode[visit](t, res); v.Count != 1 || !v.Created.Equal(clk.Now()) {
 					t.Fatalf("got %+v, want visit_count 1 and session_created %v", v, clk.Now())
 				}
-				ck := sessionCookie(t, res)
+				ck := res.SessionCookie(t)
 				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != defaultAge {
 					t.Fatalf("cookie %q: want HttpOnly, SameSite=Lax, Path=/, not Secure, Max-Age=%d", res.SetCookie("sessionid"), defaultAge)
 				}
