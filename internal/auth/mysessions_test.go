@@ -240,3 +240,23 @@ func TestMySessions(t *testing.T) {
 		})
 	})
 }
+
+func TestAPasswordChangeEndsTheOtherSessionsInTheStore(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		u := register(t, app, "rekeyed")
+		devs := devices(t, app, u)
+		others := []string{devs[0].SessionKey(), devs[1].SessionKey()}
+
+		devs[2].Post("/api/auth/password", map[string]string{
+			"old_password": strongPassword, "new_password": "another correct horse",
+		}).Want(t, http.StatusNoContent)
+
+		for _, key := range others {
+			wantRowGone(t, app, key)
+		}
+		if list := mySessions(t, devs[2]); len(list) != 1 || !list[0].Current {
+			t.Fatalf("my sessions after a password change: %+v, want only this one", list)
+		}
+	})
+}

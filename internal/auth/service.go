@@ -308,7 +308,11 @@ func (svc *Service) Touch(ctx context.Context, s *session.Session, c Client) err
 	}
 	if !found || err != nil || idle >= activityStep(limit) {
 		// Also what "my sessions" shows as last used, and from where.
-		s.SetMeta(session.Meta{UserID: id, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent})
+		meta := session.Meta{UserID: id, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent}
+		if !found { // logged in by Django: it begins, for "my sessions", when first seen here
+			meta.CreatedAt = now
+		}
+		s.SetMeta(meta)
 		return s.Set(keyLastActivity, now.Unix())
 	}
 	return nil
@@ -337,9 +341,10 @@ func LoginTime(s *session.Session) (time.Time, bool) {
 }
 
 // ChangePassword sets a new password for u, who is logged in on s, after
-// checking the old one. Every other session of u stops being authenticated,
-// since their auth hash no longer matches; s stays logged in, on a new key
-// (Django's update_session_auth_hash).
+// checking the old one. Every other session of u ends: deleted where the
+// store keeps an index by user, and in any case no longer authenticated,
+// since its auth hash no longer matches (a session Django made). s stays
+// logged in, on a new key (Django's update_session_auth_hash).
 func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string) error {
 	if ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash); !ok {
 		return apperr.Invalid(map[string]string{"old_password": "Your old password was entered incorrectly. Please enter it again."})
@@ -350,6 +355,22 @@ func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u Us
 	hash := svc.cfg.Hasher.Make(new)
 	if err := svc.users.SetPassword(ctx, u.ID, hash); err != nil {
 		return err
+	}
+	// The other sessions no longer authenticate (their auth hash is stale);
+	// where the store can find them, they are deleted too, so that they
+	// neither linger in "my sessions" nor carry data for a login that ended.
+	if svc.cfg.Sessions != nil {
+		entries, err := svc.entries(ctx, u)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.Key != s.Key() {
+				if err := svc.deleteSession(ctx, e.Key); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if err := s.Set(keyHash, svc.authHash(hash)); err != nil {
 		return err

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"crypto/rand"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -34,91 +35,91 @@ func TestListSessions(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
-			alice := register(t, app, "alice")
-			bob := app.Browser()
-			login(t, bob, register(t, app, "bob").Username)
-			visitor := app.Browser()
-			visitor.Post("/api/session/visit", nil).Want(t, http.StatusOK) // an anonymous session
-			// Alice logs in from two browsers and an app, 20 seconds apart.
-			laptop := signIn(t, app.Browser(), firefox, alice)
-			clk.Advance(quiet)
-			desktop := signIn(t, app.Browser(), safari, alice)
-			clk.Advance(quiet)
-			phone := signIn(t, app.Mobile(), mobileApp, alice)
-			mine := []signedIn{laptop, desktop, phone}
+			t.Run("one user on two browsers and an app", func(t *testing.T) {
+				alice := register(t, app, "alice")
+				bob := app.Browser()
+				login(t, bob, register(t, app, "bob").Username)
+				visitor := app.Browser()
+				visitor.Post("/api/session/visit", nil).Want(t, http.StatusOK) // an anonymous session
+				// Alice logs in from two browsers and an app, 20 seconds apart.
+				laptop := signIn(t, clk, app.Browser(), firefox, alice)
+				clk.Advance(quiet)
+				desktop := signIn(t, clk, app.Browser(), safari, alice)
+				clk.Advance(quiet)
+				phone := signIn(t, clk, app.Mobile(), mobileApp, alice)
+				mine := []signedIn{laptop, desktop, phone}
 
-			t.Run("each client lists exactly its user's three sessions, itself the one current", func(t *testing.T) {
-				if n := app.CountRows(t); n != 5 {
-					t.Fatalf("%d sessions stored, want alice's 3, bob's and the visitor's", n)
-				}
-				for _, c := range mine {
-					list := mySessions(t, c.cl)
-					if got := userAgents(list); !sameSet(got, []string{firefox, safari, mobileApp}) {
-						t.Fatalf("%s lists the sessions of %q, want alice's three", c.ua, got)
+				t.Run("each client lists exactly its user's three sessions, itself the one current", func(t *testing.T) {
+					if n := app.CountRows(t); n != 5 {
+						t.Fatalf("%d sessions stored, want alice's 3, bob's and the visitor's", n)
 					}
-					if own := current(t, list); own.UserAgent != c.ua {
-						t.Fatalf("%s sees %q as current, want itself", c.ua, own.UserAgent)
-					}
-				}
-			})
-
-			t.Run("another user's sessions are not listed, nor are anonymous ones", func(t *testing.T) {
-				bobs := mySessions(t, bob)
-				if len(bobs) != 1 || !bobs[0].Current {
-					t.Fatalf("bob lists %+v, want his one session", bobs)
-				}
-				for _, s := range mySessions(t, laptop.cl) {
-					if s.ID == bobs[0].ID {
-						t.Fatalf("alice's list holds bob's session %q", s.ID)
-					}
-				}
-				visitor.Get("/api/auth/sessions").WantError(t, http.StatusUnauthorized, "not_authenticated")
-			})
-
-			t.Run("ids are not session keys, differ between sessions and stay the same across requests and clients", func(t *testing.T) {
-				keys := []string{laptop.cl.SessionKey(), desktop.cl.SessionKey(), phone.cl.SessionKey(), bob.SessionKey(), visitor.SessionKey()}
-				first := idsByAgent(t, mySessions(t, laptop.cl))
-				for id := range strings.SplitSeq(strings.Join(mapValues(first), " "), " ") {
-					for _, key := range keys {
-						if key == "" || id == key || strings.Contains(id, key) || strings.Contains(key, id) {
-							t.Fatalf("the id %q gives away the session key %q", id, key)
+					for _, c := range mine {
+						list := mySessions(t, c.cl)
+						if got := sorted(userAgents(list)); !slices.Equal(got, sorted([]string{firefox, safari, mobileApp})) {
+							t.Fatalf("%s lists the sessions of %q, want alice's three", c.ua, got)
+						}
+						if own := current(t, list); own.UserAgent != c.ua {
+							t.Fatalf("%s sees %q as current, want itself", c.ua, own.UserAgent)
 						}
 					}
-				}
-				if len(slices.Compact(slices.Sorted(slices.Values(mapValues(first))))) != 3 {
-					t.Fatalf("ids %v, want three different ones", first)
-				}
-				for _, c := range mine {
-					for range 2 {
-						if got := idsByAgent(t, mySessions(t, c.cl)); !mapsEqual(got, first) {
-							t.Fatalf("%s sees ids %v, want %v as before", c.ua, got, first)
+				})
+
+				t.Run("another user's sessions are not listed, nor are anonymous ones", func(t *testing.T) {
+					bobs := mySessions(t, bob)
+					if len(bobs) != 1 || !bobs[0].Current {
+						t.Fatalf("bob lists %+v, want his one session", bobs)
+					}
+					for _, s := range mySessions(t, laptop.cl) {
+						if s.ID == bobs[0].ID {
+							t.Fatalf("alice's list holds bob's session %q", s.ID)
 						}
 					}
-				}
-			})
+					visitor.Get("/api/auth/sessions").WantError(t, http.StatusUnauthorized, "not_authenticated")
+				})
 
-			t.Run("each session shows its login time, address and user agent", func(t *testing.T) {
-				for _, s := range mySessions(t, laptop.cl) {
-					c := byAgent(t, mine, s.UserAgent)
-					if !s.CreatedAt.Equal(c.at) || !s.LastActivity.Equal(c.at) || s.IP != localhost {
-						t.Fatalf("session %+v, want created and last used at the login, %v, from %s", s, c.at, localhost)
+				t.Run("ids are not session keys, differ between sessions and stay the same across requests and clients", func(t *testing.T) {
+					keys := []string{laptop.cl.SessionKey(), desktop.cl.SessionKey(), phone.cl.SessionKey(), bob.SessionKey(), visitor.SessionKey()}
+					first := idsByAgent(t, mySessions(t, laptop.cl))
+					for id := range maps.Values(first) {
+						for _, key := range keys {
+							if key == "" || id == key || strings.Contains(id, key) || strings.Contains(key, id) {
+								t.Fatalf("the id %q gives away the session key %q", id, key)
+							}
+						}
 					}
-				}
+					if distinct := slices.Compact(slices.Sorted(maps.Values(first))); len(distinct) != 3 {
+						t.Fatalf("ids %v, want three different ones", first)
+					}
+					for _, c := range mine {
+						for range 2 {
+							if got := idsByAgent(t, mySessions(t, c.cl)); !maps.Equal(got, first) {
+								t.Fatalf("%s sees ids %v, want %v as before", c.ua, got, first)
+							}
+						}
+					}
+				})
+
+				t.Run("each session shows its login time, address and user agent", func(t *testing.T) {
+					for _, s := range mySessions(t, laptop.cl) {
+						c := byAgent(t, mine, s.UserAgent)
+						if !s.CreatedAt.Equal(c.at) || !s.LastActivity.Equal(c.at) || s.IP != localhost {
+							t.Fatalf("session %+v, want created and last used at the login, %v, from %s", s, c.at, localhost)
+						}
+					}
+				})
+
+				t.Run("most recently used first", func(t *testing.T) {
+					if got := userAgents(mySessions(t, desktop.cl)); !slices.Equal(got, []string{mobileApp, safari, firefox}) {
+						t.Fatalf("order %q, want the last login first", got)
+					}
+				})
 			})
 
-			t.Run("most recently used first", func(t *testing.T) {
-				if got := userAgents(mySessions(t, desktop.cl)); !slices.Equal(got, []string{mobileApp, safari, firefox}) {
-					t.Fatalf("order %q, want the last login first", got)
-				}
-			})
-		})
-
-		t.Run("200 over time", func(t *testing.T) {
 			t.Run("a session used again moves to the top", func(t *testing.T) {
 				u := register(t, app, "returner")
-				first := signIn(t, app.Browser(), firefox, u)
+				first := signIn(t, clk, app.Browser(), firefox, u)
 				clk.Advance(quiet)
-				second := signIn(t, app.Mobile(), mobileApp, u)
+				second := signIn(t, clk, app.Mobile(), mobileApp, u)
 
 				clk.Advance(idle)
 				first.cl.Get("/api/auth/me").Want(t, http.StatusOK)
@@ -131,28 +132,27 @@ func TestListSessions(t *testing.T) {
 
 			t.Run("last activity moves forward on a request more than a minute after the last one, not within the minute", func(t *testing.T) {
 				u := register(t, app, "regular")
-				watcher := signIn(t, app.Mobile(), mobileApp, u)
-				c := signIn(t, app.Browser(), firefox, u)
-				login := clk.Now()
+				watcher := signIn(t, clk, app.Mobile(), mobileApp, u)
+				c := signIn(t, clk, app.Browser(), firefox, u)
 
 				clk.Advance(50 * time.Second)
 				c.cl.Get("/api/auth/me").Want(t, http.StatusOK)
-				if s := sessionOf(t, watcher.cl, firefox); !s.LastActivity.Equal(login) {
-					t.Fatalf("last activity %v after a request 50 s on, want still the login's %v", s.LastActivity, login)
+				if s := sessionOf(t, watcher.cl, firefox); !s.LastActivity.Equal(c.at) {
+					t.Fatalf("last activity %v after a request 50 s on, want still the login's %v", s.LastActivity, c.at)
 				}
 
 				clk.Advance(15 * time.Second)
 				c.cl.Get("/api/auth/me").Want(t, http.StatusOK)
 				s := sessionOf(t, watcher.cl, firefox)
-				if !s.LastActivity.Equal(clk.Now()) || !s.CreatedAt.Equal(login) {
-					t.Fatalf("after a request 65 s on: %+v, want last used %v, created %v", s, clk.Now(), login)
+				if !s.LastActivity.Equal(clk.Now()) || !s.CreatedAt.Equal(c.at) {
+					t.Fatalf("after a request 65 s on: %+v, want last used %v, created %v", s, clk.Now(), c.at)
 				}
 			})
 
 			t.Run("a session whose key is rotated is listed under its new id, with its login time", func(t *testing.T) {
 				u := register(t, app, "rotator")
-				c := signIn(t, app.Browser(), firefox, u)
-				watcher := signIn(t, app.Mobile(), mobileApp, u)
+				c := signIn(t, clk, app.Browser(), firefox, u)
+				watcher := signIn(t, clk, app.Mobile(), mobileApp, u)
 				before := sessionOf(t, watcher.cl, firefox)
 				oldKey := c.cl.SessionKey()
 
@@ -175,8 +175,8 @@ func TestListSessions(t *testing.T) {
 
 			t.Run("an expired session is not listed", func(t *testing.T) {
 				u := register(t, app, "expirer")
-				c := signIn(t, app.Browser(), firefox, u)
-				stale := signIn(t, app.Mobile(), mobileApp, u)
+				c := signIn(t, clk, app.Browser(), firefox, u)
+				stale := signIn(t, clk, app.Mobile(), mobileApp, u)
 				// Expired, and not yet removed by clearsessions.
 				exec(t, app, "UPDATE django_session SET expire_date = ? WHERE session_key = ?",
 					time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond), stale.cl.SessionKey())
@@ -203,7 +203,7 @@ func TestRevokeSession(t *testing.T) {
 				phone, laptop, tablet := devs[0], devs[1], devs[2]
 				phoneKey, laptopKey, tabletKey := phone.SessionKey(), laptop.SessionKey(), tablet.SessionKey()
 
-				res := laptop.Delete("/api/auth/sessions/" + idOf(t, phone)).Want(t, http.StatusNoContent)
+				res := laptop.Delete("/api/auth/sessions/"+idOf(t, phone)).Want(t, http.StatusNoContent)
 
 				wantNoKeyChange(t, res)
 				wantRowGone(t, app, phoneKey)
@@ -228,7 +228,7 @@ func TestRevokeSession(t *testing.T) {
 					login(t, other, u.Username)
 					key := cl.SessionKey()
 
-					res := cl.Delete("/api/auth/sessions/" + idOf(t, cl)).Want(t, http.StatusNoContent)
+					res := cl.Delete("/api/auth/sessions/"+idOf(t, cl)).Want(t, http.StatusNoContent)
 
 					c.wantForgotten(t, res)
 					wantRowGone(t, app, key)
@@ -300,7 +300,7 @@ func TestLogoutAll(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for i, c := range clients(app) {
+			for _, c := range clients(app) {
 				t.Run(c.name+": every session of the user ends, this one included, and no one else's", func(t *testing.T) {
 					u := register(t, app, "everywhere-"+c.name)
 					bystander := register(t, app, "bystander-"+c.name)
@@ -308,8 +308,11 @@ func TestLogoutAll(t *testing.T) {
 					login(t, theirs, bystander.Username)
 					visitor := app.Mobile()
 					visitor.Post("/api/session/visit", nil).Want(t, http.StatusOK)
-					devs := devices(t, app, u)         // the phone (an app), the laptop, the tablet
-					caller := devs[[]int{1, 0}[i]]     // a browser for "cookie", the app for "header"
+					devs := devices(t, app, u) // the phone (an app), the laptop, the tablet
+					caller := devs[1]
+					if c.mobile {
+						caller = devs[0]
+					}
 					var keys []string
 					for _, d := range devs {
 						keys = append(keys, d.SessionKey())
@@ -354,7 +357,7 @@ func TestSessionBegunByDjango(t *testing.T) {
 
 		t.Run("is listed once the API has seen a request of it as a logged-in session", func(t *testing.T) {
 			u := register(t, app, "pony")
-			api := signIn(t, app.Browser(), firefox, u)
+			api := signIn(t, clk, app.Browser(), firefox, u)
 			key := djangoLogin(t, app, clk, u)
 			if got := userAgents(mySessions(t, api.cl)); !slices.Equal(got, []string{firefox}) {
 				t.Fatalf("lists %q before the API saw the Django session, want only its own", got)
@@ -378,6 +381,23 @@ func TestSessionBegunByDjango(t *testing.T) {
 			api.cl.Delete("/api/auth/sessions/"+list[0].ID).Want(t, http.StatusNoContent)
 			wantRowGone(t, app, key)
 		})
+
+		t.Run("is listed as begun when the API first saw it, which stays as it is used later", func(t *testing.T) {
+			u := register(t, app, "stayer")
+			api := signIn(t, clk, app.Browser(), firefox, u)
+			key := djangoLogin(t, app, clk, u)
+
+			clk.Advance(30 * time.Second)
+			firstSeen := clk.Now()
+			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+			clk.Advance(2 * time.Minute)
+			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+
+			s := mySessions(t, api.cl)[0]
+			if s.Current || !s.CreatedAt.Equal(firstSeen) || !s.LastActivity.Equal(clk.Now()) {
+				t.Fatalf("the Django session is listed as %+v, want begun %v and last used %v", s, firstSeen, clk.Now())
+			}
+		})
 	})
 }
 
@@ -388,21 +408,13 @@ type signedIn struct {
 	at time.Time // when it logged in
 }
 
-// signIn logs cl in as u, sending ua with this and every later request.
-func signIn(t *testing.T, cl *apitest.Client, ua string, u registered) signedIn {
+// signIn logs cl in as u now, by clk, sending ua with this and every later
+// request.
+func signIn(t *testing.T, clk *apitest.Clock, cl *apitest.Client, ua string, u registered) signedIn {
 	t.Helper()
 	cl.Header.Set("User-Agent", ua)
-	loggedIn := login(t, cl, u.Username)
-	if loggedIn.User.ID != u.ID {
-		t.Fatalf("logged in as %d, want %d", loggedIn.User.ID, u.ID)
-	}
-	return signedIn{cl: cl, ua: ua, at: time.Now().UTC()}.at0(cl)
-}
-
-// at0 stamps c with the API's time of its login, which the API gave in its
-// session check.
-func (c signedIn) at0(cl *apitest.Client) signedIn {
-	return c
+	login(t, cl, u.Username)
+	return signedIn{cl: cl, ua: ua, at: clk.Now()}
 }
 
 // idOf returns the id under which cl's own session is listed.
@@ -445,6 +457,8 @@ func userAgents(list []activeSession) []string {
 	return out
 }
 
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
 func ids(list []activeSession) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -482,7 +496,7 @@ func wantLoginRequired(t *testing.T, app *apitest.App, method, path string) {
 				cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 			}},
 			{"logged out", func(cl *apitest.Client) {
-				login(t, cl, register(t, app, "gone-"+c.name+"-"+strings.ToLower(method)).Username)
+				login(t, cl, register(t, app, "gone-"+c.name).Username)
 				cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
 			}},
 		} {
@@ -515,15 +529,10 @@ func djangoLogin(t *testing.T, app *apitest.App, clk *apitest.Clock, u registere
 	return key
 }
 
-// djangoKey returns a key as Django's get_random_string makes them: 32
+// djangoKey returns a key of the form Django's get_random_string makes: 32
 // characters of [a-z0-9].
 func djangoKey() string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 32)
-	for i := range b {
-		b[i] = alphabet[int(rand.Text()[0])%len(alphabet)]
-	}
-	return string(b)
+	return strings.ToLower(rand.Text() + rand.Text())[:32] // [a-z2-7], a part of Django's alphabet
 }
 
 // wantNoMeta checks that the API has written none of its columns beside the
