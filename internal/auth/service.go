@@ -360,16 +360,8 @@ func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u Us
 	// where the store can find them, they are deleted too, so that they
 	// neither linger in "my sessions" nor carry data for a login that ended.
 	if svc.cfg.Sessions != nil {
-		entries, err := svc.entries(ctx, u)
-		if err != nil {
+		if err := svc.endOthers(ctx, s, u); err != nil {
 			return err
-		}
-		for _, e := range entries {
-			if e.Key != s.Key() {
-				if err := svc.deleteSession(ctx, e.Key); err != nil {
-					return err
-				}
-			}
 		}
 	}
 	if err := s.Set(keyHash, svc.authHash(hash)); err != nil {

@@ -76,6 +76,14 @@ func (svc *Service) Revoke(ctx context.Context, s *session.Session, u User, id s
 
 // LogoutAll ends every session of u, the current one included.
 func (svc *Service) LogoutAll(ctx context.Context, s *session.Session, u User) error {
+	if err := svc.endOthers(ctx, s, u); err != nil {
+		return err
+	}
+	return s.Flush(ctx)
+}
+
+// endOthers deletes every session of u but the one on s.
+func (svc *Service) endOthers(ctx context.Context, s *session.Session, u User) error {
 	entries, err := svc.entries(ctx, u)
 	if err != nil {
 		return err
@@ -87,7 +95,7 @@ func (svc *Service) LogoutAll(ctx context.Context, s *session.Session, u User) e
 			}
 		}
 	}
-	return s.Flush(ctx)
+	return nil
 }
 
 func (svc *Service) entries(ctx context.Context, u User) ([]session.Entry, error) {
