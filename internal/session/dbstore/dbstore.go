@@ -175,8 +175,11 @@ func nullTime(t time.Time) sql.NullTime {
 	return sql.NullTime{Time: dbTime(t), Valid: !t.IsZero()}
 }
 
-// nullString cuts s to its column, at a character boundary.
+// nullString is s as its column takes it: valid UTF-8 without NUL, which
+// PostgreSQL refuses (a User-Agent header may hold either), cut to max
+// bytes at a character boundary.
 func nullString(s string, max int) sql.NullString {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 	if len(s) > max {
 		s = strings.ToValidUTF8(s[:max], "")
 	}

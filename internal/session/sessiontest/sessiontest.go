@@ -209,6 +209,17 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		}
 	})
 
+	t.Run("a user index stores any user agent, however malformed", func(t *testing.T) {
+		idx, st := userIndex(t, newStore(t))
+		must(t, st.Create(ctx, key(1), "a", later))
+		must(t, idx.SaveMeta(ctx, key(1), session.Meta{UserID: 7, UserAgent: "UA\xff\x00" + strings.Repeat("é", 300)}))
+		entries, err := idx.ByUser(ctx, 7, time.Now())
+		must(t, err)
+		if len(entries) != 1 || !strings.HasPrefix(entries[0].Meta.UserAgent, "UA") {
+			t.Fatalf("ByUser: %+v", entries)
+		}
+	})
+
 	t.Run("a user index copies meta to a rotated key", func(t *testing.T) {
 		idx, st := userIndex(t, newStore(t))
 		must(t, st.Create(ctx, key(1), "a", later))
