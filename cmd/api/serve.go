@@ -52,7 +52,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Fallbacks:     cfg.SecretKeyFallbacks,
 			RememberMeAge: cfg.RememberMeAge,
 			IdleTimeout:   cfg.IdleTimeout,
-			Sessions:      store,
+			Sessions:      sessions,
 			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),

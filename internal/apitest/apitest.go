@@ -79,7 +79,7 @@ func New(t testing.TB, opts Options) *App {
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
 			IdleTimeout:   opts.IdleTimeout,
-			Sessions:      store,
+			Sessions:      sessions,
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
 		}),

@@ -2,25 +2,21 @@ package auth
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/djsessions/api/internal/apperr"
 	"github.com/djsessions/api/internal/session"
 )
 
-// sessionIndex is what "my sessions" needs of the session store: the
-// sessions of a user, and ending one.
+// sessionIndex is what "my sessions" needs of the session engine (a
+// *session.Manager): the sessions of a user, and ending them. An engine
+// that keeps sessions only in the client cannot, and says so with
+// session.ErrNoIndex.
 type sessionIndex interface {
-	ByUser(ctx context.Context, userID int64, now time.Time) ([]session.Entry, error)
-	Delete(ctx context.Context, key string) error
+	UserSessions(ctx context.Context, userID int64) ([]session.Entry, error)
+	EndUserSessions(ctx context.Context, userID int64, keep string) error
+	End(ctx context.Context, key string) error
 }
-
-// errNoIndex answers "my sessions" on an engine that keeps no index of
-// sessions by user; this engine always has one, but a client-side engine
-// (signed cookies) cannot.
-var errNoIndex = errors.New("auth: this session engine cannot list or revoke sessions")
 
 // ActiveSession is one of a user's sessions as they see it. ID is not the
 // session key, which is a credential, but a fingerprint of it.
@@ -69,7 +65,7 @@ func (svc *Service) Revoke(ctx context.Context, s *session.Session, u User, id s
 		if e.Key == s.Key() {
 			return s.Flush(ctx)
 		}
-		return svc.deleteSession(ctx, e.Key)
+		return svc.cfg.Sessions.End(ctx, e.Key)
 	}
 	return apperr.New(apperr.NotFound, "you have no session with that id")
 }
@@ -82,36 +78,19 @@ func (svc *Service) LogoutAll(ctx context.Context, s *session.Session, u User) e
 	return s.Flush(ctx)
 }
 
-// endOthers deletes every session of u but the one on s.
+// endOthers deletes every session of u but the one on s, in one statement
+// where the store allows, so that none escapes between a listing and the
+// deletes.
 func (svc *Service) endOthers(ctx context.Context, s *session.Session, u User) error {
-	entries, err := svc.entries(ctx, u)
-	if err != nil {
-		return err
+	if svc.cfg.Sessions == nil {
+		return session.ErrNoIndex
 	}
-	for _, e := range entries {
-		if e.Key != s.Key() {
-			if err := svc.deleteSession(ctx, e.Key); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return svc.cfg.Sessions.EndUserSessions(ctx, u.ID, s.Key())
 }
 
 func (svc *Service) entries(ctx context.Context, u User) ([]session.Entry, error) {
 	if svc.cfg.Sessions == nil {
-		return nil, errNoIndex
+		return nil, session.ErrNoIndex
 	}
-	entries, err := svc.cfg.Sessions.ByUser(ctx, u.ID, svc.cfg.Now())
-	if err != nil {
-		return nil, fmt.Errorf("%w: auth: listing sessions: %w", apperr.ErrUnavailable, err)
-	}
-	return entries, nil
-}
-
-func (svc *Service) deleteSession(ctx context.Context, key string) error {
-	if err := svc.cfg.Sessions.Delete(ctx, key); err != nil {
-		return fmt.Errorf("%w: auth: revoking a session: %w", apperr.ErrUnavailable, err)
-	}
-	return nil
+	return svc.cfg.Sessions.UserSessions(ctx, u.ID)
 }

@@ -59,9 +59,13 @@ func ParseURL(url string) (Source, error) {
 		}
 		// WAL lets readers go on while one request writes; busy_timeout
 		// makes a writer wait for the lock instead of failing at once; the
-		// time format keeps stored times comparable as text.
+		// time format keeps stored times comparable as text. Transactions
+		// begin IMMEDIATE, taking the write lock at once: a read-then-write
+		// transaction (a session update) that began deferred could not
+		// upgrade past a concurrent writer, and would fail with SQLITE_BUSY
+		// instead of waiting its turn.
 		dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
 		return Source{Driver: SQLite, DSN: dsn, Path: path}, nil
 	}
 	return Source{}, ErrUnsupportedURL

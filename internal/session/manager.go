@@ -120,26 +120,26 @@ func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
 }
 
 // Save writes the session to the store: under a new key when it has none,
-// otherwise over its existing record. If that record was deleted meanwhile,
-// Save returns ErrInterrupted and does not bring it back.
+// otherwise as a change to its stored record. What this request changed is
+// applied to the data stored now, key by key, so that a concurrent request's
+// change to another key is kept rather than overwritten with this request's
+// stale copy. If the record was deleted meanwhile, Save returns
+// ErrInterrupted and does not bring it back.
 func (m *Manager) Save(ctx context.Context, s *Session) error {
-	encoded := m.signer.Sign(encodeData(s.data), m.now())
-	expiry := s.ExpiryDate()
+	if s.key == "" {
+		return m.create(ctx, s)
+	}
+	return m.update(ctx, s, nil)
+}
+
+// create stores s under a fresh key.
+func (m *Manager) create(ctx context.Context, s *Session) error {
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
-	if s.key != "" {
-		err := m.store.Save(ctx, s.key, encoded, expiry)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return ErrInterrupted
-		case err != nil:
-			return fmt.Errorf("%w: save: %w", ErrUnavailable, err)
-		}
-		return m.saveMeta(ctx, s)
-	}
+	r := m.record(s)
 	for range createAttempts {
 		key := newKey()
-		err := m.store.Create(ctx, key, encoded, expiry)
+		err := m.store.Create(ctx, key, r)
 		if errors.Is(err, ErrKeyExists) {
 			continue
 		}
@@ -147,9 +147,98 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 			return fmt.Errorf("%w: create: %w", ErrUnavailable, err)
 		}
 		s.key = key
-		return m.saveMeta(ctx, s)
+		s.stored()
+		return nil
 	}
 	return fmt.Errorf("%w: no free key after %d attempts", ErrUnavailable, createAttempts)
+}
+
+// update stores s over its record, its changes replayed on the stored data
+// and then fn, if any, run on the result, all under the store's exclusion.
+func (m *Manager) update(ctx context.Context, s *Session, fn func(*Session) error) error {
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
+	snap := s.snapshot()
+	err := m.store.Update(ctx, s.key, m.edit(s, snap, fn))
+	return m.settle(s, snap, err, "update")
+}
+
+// rotate moves s to a new key, with its changes replayed on the stored data.
+func (m *Manager) rotate(ctx context.Context, s *Session) error {
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
+	snap := s.snapshot()
+	for range createAttempts {
+		key := newKey()
+		err := m.store.Rotate(ctx, s.key, key, m.edit(s, snap, nil))
+		if errors.Is(err, ErrKeyExists) {
+			continue
+		}
+		if err == nil {
+			s.key = key
+		}
+		return m.settle(s, snap, err, "rotate")
+	}
+	s.restore(snap)
+	return fmt.Errorf("%w: no free key after %d attempts", ErrUnavailable, createAttempts)
+}
+
+// editError carries the error of a caller's function through the store, so
+// that it comes back as it was rather than as a store failure.
+type editError struct{ err error }
+
+func (e editError) Error() string { return e.err.Error() }
+
+// edit is the Edit that replays the changes of s (as of snap) on the stored
+// data, then runs fn. Each call starts again from snap, as a store may retry.
+func (m *Manager) edit(s *Session, snap snapshot, fn func(*Session) error) Edit {
+	return func(current string) (Record, error) {
+		s.restore(snap)
+		base, err := m.decode(current)
+		if err != nil {
+			// Stored data that fails verification (a key rotated away, a
+			// tampered row) would have loaded as an empty session.
+			m.opts.Logger.Warn("stored session data failed verification; replacing it",
+				"session", Fingerprint(s.key), "err", err)
+			base = map[string]json.RawMessage{}
+		}
+		s.rebase(base)
+		if fn != nil {
+			if err := fn(s); err != nil {
+				return Record{}, editError{err}
+			}
+		}
+		return m.record(s), nil
+	}
+}
+
+// settle finishes an update or rotate: on success s is what was stored, and
+// on failure it is as it was before.
+func (m *Manager) settle(s *Session, snap snapshot, err error, op string) error {
+	var fnErr editError
+	switch {
+	case err == nil:
+		s.stored()
+		return nil
+	case errors.As(err, &fnErr):
+		s.restore(snap)
+		return fnErr.err
+	case errors.Is(err, ErrNotFound):
+		s.restore(snap)
+		return ErrInterrupted
+	default:
+		s.restore(snap)
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+	}
+}
+
+// record is s as the store keeps it.
+func (m *Manager) record(s *Session) Record {
+	return Record{
+		Data:   m.signer.Sign(encodeData(s.data), m.now()),
+		Expiry: s.ExpiryDate(),
+		Meta:   s.meta,
+	}
 }
 
 // ClearExpired deletes expired sessions in batches of batch, calling progress

@@ -46,7 +46,7 @@ func TestLoadReadsDataThatDjangoWrote(t *testing.T) {
 	const djangoData = "eyJhIjoxfQ:1r31eq:b_2eVBvHSTQrj8DBBfGLiqsHQahYuK7GuElPyQmN3oc"
 	f := sqliteFixture(t, session.Options{})
 	m := session.NewManager(f.store, session.NewSigner(session.SaltStore, djangoSecret), session.Options{})
-	if err := f.store.Create(context.Background(), unknownKey, djangoData, time.Now().Add(time.Hour)); err != nil {
+	if err := f.store.Create(context.Background(), unknownKey, session.Record{Data: djangoData, Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := m.Load(context.Background(), unknownKey)
@@ -61,7 +61,7 @@ func TestLoadReadsDataThatDjangoWrote(t *testing.T) {
 func TestLoadAcceptsDataSignedWithAFallbackSecret(t *testing.T) {
 	ctx := context.Background()
 	f := sqliteFixture(t, session.Options{})
-	if err := f.store.Create(ctx, unknownKey, signed(`{"a":1}`, "old-secret"), time.Now().Add(time.Hour)); err != nil {
+	if err := f.store.Create(ctx, unknownKey, session.Record{Data: signed(`{"a":1}`, "old-secret"), Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	rotated := session.NewManager(f.store, session.NewSigner(session.SaltStore, testSecret, "old-secret"), session.Options{})
@@ -105,7 +105,7 @@ func TestLoadNeverAdoptsAKeyItDoesNotTrust(t *testing.T) {
 			ctx := context.Background()
 			f := sqliteFixture(t, session.Options{})
 			if tc.row != "" {
-				if err := f.store.Create(ctx, tc.key, tc.row, tc.expiry); err != nil {
+				if err := f.store.Create(ctx, tc.key, session.Record{Data: tc.row, Expiry: tc.expiry}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -317,7 +317,7 @@ func TestClearExpiredDeletesExpiredSessionsInBatchesAndReportsProgress(t *testin
 	}
 	for i := range 5 {
 		k := strings.Replace(unknownKey, "0", string(rune('a'+i)), 1)
-		if err := f.store.Create(ctx, k, signed(`{}`, testSecret), time.Now().Add(-time.Minute)); err != nil {
+		if err := f.store.Create(ctx, k, session.Record{Data: signed(`{}`, testSecret), Expiry: time.Now().Add(-time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // Meta is what a store may keep beside a session so that a user can see and
 // end their sessions: whose it is, when it began and was last used, from
 // where. It is never part of the signed data that Django reads. A zero field
-// means "unknown" when set, and "leave as it is" when saved.
+// means "unknown" when read, and "leave as it is" when saved.
 type Meta struct {
 	UserID     int64
 	CreatedAt  time.Time
@@ -25,22 +26,24 @@ type Entry struct {
 	Meta   Meta
 }
 
-// UserIndex is implemented by stores that keep Meta and can find a user's
-// sessions. Features that need it ask for it with a type assertion: an
-// engine that keeps sessions only in the client (signed cookies) cannot.
+// UserIndex is implemented by stores that keep Meta (written with each
+// Record) and can find a user's sessions by it. An engine that keeps
+// sessions only in the client (signed cookies) cannot.
 type UserIndex interface {
-	// SaveMeta records the non-zero fields of meta for the session under
-	// key; a key with no session is not an error.
-	SaveMeta(ctx context.Context, key string, meta Meta) error
-	// CopyMeta gives the session under to the Meta of the one under from;
-	// CycleKey uses it, so that a rotated session stays its user's.
-	CopyMeta(ctx context.Context, from, to string) error
 	// ByUser lists the sessions of userID that have not expired by now.
 	ByUser(ctx context.Context, userID int64, now time.Time) ([]Entry, error)
+	// DeleteByUser deletes every session of userID but the one under keep
+	// ("" keeps none), including one that a concurrent Rotate moved to a
+	// new key while it ran, and returns how many it deleted.
+	DeleteByUser(ctx context.Context, userID int64, keep string) (int, error)
 }
 
+// ErrNoIndex is returned for the features that need a UserIndex on an
+// engine whose store has none.
+var ErrNoIndex = errors.New("session: this session engine cannot list or end a user's sessions")
+
 // SetMeta merges the non-zero fields of meta into what is kept beside the
-// session; they are saved with it, by stores that keep them.
+// session; they are saved with its data, by stores that keep them.
 func (s *Session) SetMeta(meta Meta) {
 	if meta.UserID != 0 {
 		s.meta.UserID = meta.UserID
@@ -60,37 +63,35 @@ func (s *Session) SetMeta(meta Meta) {
 	s.metaDirty = true
 }
 
-// Index returns the store's UserIndex, or false if the engine has none.
-func (m *Manager) Index() (UserIndex, bool) {
+// UserSessions lists the unexpired sessions of userID.
+func (m *Manager) UserSessions(ctx context.Context, userID int64) ([]Entry, error) {
 	idx, ok := m.store.(UserIndex)
-	return idx, ok
-}
-
-// saveMeta writes the session's pending Meta, if its store keeps any.
-func (m *Manager) saveMeta(ctx context.Context, s *Session) error {
-	idx, ok := m.Index()
-	if !ok || !s.metaDirty {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
-	defer cancel()
-	if err := idx.SaveMeta(ctx, s.key, s.meta); err != nil {
-		return fmt.Errorf("%w: save meta: %w", ErrUnavailable, err)
-	}
-	s.metaDirty = false
-	return nil
-}
-
-// copyMeta moves what is kept beside a session to its new key.
-func (m *Manager) copyMeta(ctx context.Context, from, to string) error {
-	idx, ok := m.Index()
 	if !ok {
-		return nil
+		return nil, ErrNoIndex
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
-	if err := idx.CopyMeta(ctx, from, to); err != nil {
-		return fmt.Errorf("%w: copy meta: %w", ErrUnavailable, err)
+	entries, err := idx.ByUser(ctx, userID, m.now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: list by user: %w", ErrUnavailable, err)
+	}
+	return entries, nil
+}
+
+// EndUserSessions deletes every session of userID but the one under keep
+// ("" ends them all): a logout everywhere else.
+func (m *Manager) EndUserSessions(ctx context.Context, userID int64, keep string) error {
+	idx, ok := m.store.(UserIndex)
+	if !ok {
+		return ErrNoIndex
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+	defer cancel()
+	if _, err := idx.DeleteByUser(ctx, userID, keep); err != nil {
+		return fmt.Errorf("%w: delete by user: %w", ErrUnavailable, err)
 	}
 	return nil
 }
+
+// End deletes the session under key, another client's, at once: a revoke.
+func (m *Manager) End(ctx context.Context, key string) error { return m.delete(ctx, key) }

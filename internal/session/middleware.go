@@ -141,16 +141,19 @@ func (h *handle) commit(header http.Header, status int) error {
 	if s.accessed {
 		addVary(header)
 	}
-	if !(s.modified || m.opts.SaveEveryRequest) || s.IsEmpty() || status >= 500 {
-		return nil
+	dirty := s.modified || s.metaDirty || m.opts.SaveEveryRequest
+	if dirty && !s.IsEmpty() && status < 500 {
+		// The save is not abandoned because the client went away: the
+		// handler has done its work, and the session must say so.
+		if err := m.Save(context.WithoutCancel(h.ctx), s); err != nil {
+			return err
+		}
 	}
-	// The save is not abandoned because the client went away: the handler
-	// has done its work, and the session must say so.
-	if err := m.Save(context.WithoutCancel(h.ctx), s); err != nil {
-		return err
+	if s.saved {
+		// Saved now, or during the request (Update, CycleKey): the key
+		// exists in the store, so the client gets it, whatever the status.
+		h.issue(header, s)
 	}
-	s.modified = false // saved: what changes from now on is unsaved
-	h.issue(header, s)
 	return nil
 }
 

@@ -386,14 +386,14 @@ var untrustedKeys = []struct {
 	{"placeholder", func(t *testing.T, a *app) string { return "new" }},
 	{"expired", func(t *testing.T, a *app) string {
 		t.Helper()
-		if err := a.store.Create(context.Background(), unknownKey, signed(`{"n":5}`, testSecret), time.Now().Add(-time.Second)); err != nil {
+		if err := a.store.Create(context.Background(), unknownKey, session.Record{Data: signed(`{"n":5}`, testSecret), Expiry: time.Now().Add(-time.Second)}); err != nil {
 			t.Fatal(err)
 		}
 		return unknownKey
 	}},
 	{"tampered", func(t *testing.T, a *app) string {
 		t.Helper()
-		if err := a.store.Create(context.Background(), unknownKey, signed(`{"n":5}`, "attacker"), time.Now().Add(time.Hour)); err != nil {
+		if err := a.store.Create(context.Background(), unknownKey, session.Record{Data: signed(`{"n":5}`, "attacker"), Expiry: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		return unknownKey

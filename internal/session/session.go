@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -27,6 +28,13 @@ type Session struct {
 	data     map[string]json.RawMessage
 	modified bool
 	accessed bool
+	saved    bool // stored during this request: the client must learn its key
+
+	// What this request changed since the data was loaded or last stored,
+	// replayed on the stored data at the next save so that two requests
+	// of one session do not overwrite each other's changes.
+	changed map[string]struct{} // keys set or deleted
+	cleared bool                // Clear: nothing stored before counts
 
 	meta      Meta // what SetMeta asked to keep beside the session
 	metaDirty bool
@@ -69,6 +77,7 @@ func (s *Session) Set(key string, v any) error {
 	}
 	s.accessed, s.modified = true, true
 	s.data[key] = raw
+	s.touched(key)
 	return nil
 }
 
@@ -85,6 +94,7 @@ func (s *Session) Delete(key string) {
 	if _, ok := s.data[key]; ok {
 		delete(s.data, key)
 		s.modified = true
+		s.touched(key)
 	}
 }
 
@@ -111,6 +121,7 @@ func (s *Session) Keys() []string {
 func (s *Session) Clear() {
 	s.accessed, s.modified = true, true
 	s.data = map[string]json.RawMessage{}
+	s.changed, s.cleared = nil, true
 }
 
 // Flush empties the session and deletes it from the store at once; the next
@@ -129,32 +140,84 @@ func (s *Session) Flush(ctx context.Context) error {
 
 // CycleKey keeps the data under a new key and deletes the old one from the
 // store at once, so that a key known before a login is worthless after it.
-// As in Django, the new record is created before the old one is deleted: a
-// store failure in between leaves the client its session.
+// The move is one change in the store: a concurrent logout that deleted the
+// old key makes it fail with ErrInterrupted rather than bring it back.
 func (s *Session) CycleKey(ctx context.Context) error {
-	s.accessed, s.modified = true, true
-	old := s.key
-	if old == "" {
-		return nil // nothing stored yet: the first save creates a fresh key
+	s.accessed = true
+	if s.key == "" {
+		s.modified = true // nothing stored yet: the first save creates a fresh key
+		return nil
 	}
-	// The new record takes the old one's Meta first, then any change made
-	// during this request on top.
-	s.key = ""
-	dirty := s.metaDirty
-	s.metaDirty = false
-	err := s.m.Save(ctx, s)
-	s.metaDirty = dirty
-	if err != nil {
-		s.key = old
+	return s.m.rotate(ctx, s)
+}
+
+// Update runs fn on the session as it is stored now, rather than as this
+// request loaded it, and saves the result before it returns, with no other
+// save of this session in between, in this process or another. Use it for a
+// read-modify-write of a value (a cart line, a counter) that concurrent
+// requests of one client may change at the same time: none of their
+// changes is lost. fn must not do I/O, as the session stays locked while it
+// runs; if it fails, nothing is saved and its error is returned as it is.
+// The error is ErrInterrupted if the session was deleted meanwhile.
+func (s *Session) Update(ctx context.Context, fn func(*Session) error) error {
+	s.accessed = true
+	if s.key != "" {
+		return s.m.update(ctx, s, fn)
+	}
+	// Not stored yet, so no other request can know it: nothing to lock.
+	snap := s.snapshot()
+	if err := fn(s); err != nil {
+		s.restore(snap)
 		return err
 	}
-	if err := s.m.copyMeta(ctx, old, s.key); err != nil {
-		return err
+	return s.m.create(ctx, s)
+}
+
+// touched records that this request changed key.
+func (s *Session) touched(key string) {
+	if s.changed == nil {
+		s.changed = map[string]struct{}{}
 	}
-	if err := s.m.saveMeta(ctx, s); err != nil {
-		return err
+	s.changed[key] = struct{}{}
+}
+
+// rebase makes the data what this request's changes make of current, the
+// data stored now.
+func (s *Session) rebase(current map[string]json.RawMessage) {
+	if s.cleared {
+		current = map[string]json.RawMessage{}
 	}
-	return s.m.delete(ctx, old)
+	for k := range s.changed {
+		if v, ok := s.data[k]; ok {
+			current[k] = v
+		} else {
+			delete(current, k)
+		}
+	}
+	s.data = current
+}
+
+// stored marks the session as just saved: nothing is pending.
+func (s *Session) stored() {
+	s.changed, s.cleared = nil, false
+	s.modified, s.metaDirty, s.saved = false, false, true
+}
+
+// snapshot is what a failed Update or save restores.
+type snapshot struct {
+	data     map[string]json.RawMessage
+	changed  map[string]struct{}
+	cleared  bool
+	modified bool
+}
+
+func (s *Session) snapshot() snapshot {
+	return snapshot{maps.Clone(s.data), maps.Clone(s.changed), s.cleared, s.modified}
+}
+
+func (s *Session) restore(snap snapshot) {
+	s.data, s.changed = maps.Clone(snap.data), maps.Clone(snap.changed)
+	s.cleared, s.modified = snap.cleared, snap.modified
 }
 
 // SetExpiry makes the session expire after age without a save, as Django's

@@ -434,15 +434,8 @@ func TestCycleKeyKeepsTheDataUnderANewKeyAndKillsTheOldOneAtOnce(t *testing.T) {
 	if got := mustGet[string](t, s, "cart"); got != "3 apples" {
 		t.Fatalf("cart after CycleKey = %q", got)
 	}
-	if !s.Modified() {
-		t.Fatal("CycleKey did not mark the session modified, so the new key would never be saved")
-	}
-
-	if err := f.m.Save(ctx, s); err != nil {
-		t.Fatal(err)
-	}
 	if s.Key() == "" || s.Key() == old {
-		t.Fatalf("key after CycleKey and Save = %q, want a new one (old %q)", s.Key(), old)
+		t.Fatalf("key after CycleKey = %q, want a new one (old %q)", s.Key(), old)
 	}
 	if got := f.payload(t, s.Key()); got["cart"] != "3 apples" {
 		t.Fatalf("stored data under the new key = %v", got)

@@ -129,7 +129,7 @@ func BenchmarkStoreLoad(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			st := dbstore.New(testdb.Open(b, db.newURL(b)))
 			const key = "benchmarkkey00000000000000000000"
-			if err := st.Create(ctx, key, "eyJhIjoxfQ:1r31eq:b_2eVBvHSTQrj8DBBfGLiqsHQahYuK7GuElPyQmN3oc", time.Now().Add(time.Hour)); err != nil {
+			if err := st.Create(ctx, key, session.Record{Data: "eyJhIjoxfQ:1r31eq:b_2eVBvHSTQrj8DBBfGLiqsHQahYuK7GuElPyQmN3oc", Expiry: time.Now().Add(time.Hour)}); err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {

@@ -23,44 +23,53 @@ type Store struct {
 }
 
 type queries struct {
-	load, create, save, delete, deleteExpired string
-	saveMeta, copyMeta, byUser                string
+	load, lock, create, update, rotate, delete, deleteExpired string
+	byUser, deleteByUser                                      string
 }
 
-// New returns a Store on db, which must have been migrated.
+// New returns a Store on db, which must have been migrated. On SQLite, db's
+// transactions must begin IMMEDIATE (database.Open does so), which is what
+// makes Update exclusive there; PostgreSQL locks the row.
 func New(db *sqlx.DB) *Store {
+	lock := `SELECT session_data FROM django_session WHERE session_key = ?`
+	if db.DriverName() == "postgres" {
+		lock += ` FOR UPDATE`
+	}
 	return &Store{db: db, q: queries{
 		load: db.Rebind(`SELECT session_data FROM django_session
 			WHERE session_key = ? AND expire_date > ?`),
+		lock: db.Rebind(lock),
 		// ON CONFLICT DO NOTHING tells a taken key by the rows affected,
 		// without a driver-specific error code and without aborting a
 		// surrounding transaction.
-		create: db.Rebind(`INSERT INTO django_session (session_key, session_data, expire_date)
-			VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-		save: db.Rebind(`UPDATE django_session SET session_data = ?, expire_date = ?
-			WHERE session_key = ?`),
-		delete: db.Rebind(`DELETE FROM django_session WHERE session_key = ?`),
-		deleteExpired: db.Rebind(`DELETE FROM django_session WHERE session_key IN (
-			SELECT session_key FROM django_session WHERE expire_date < ? LIMIT ?)`),
-		// COALESCE: a field not given keeps its value.
-		saveMeta: db.Rebind(`UPDATE django_session SET
+		create: db.Rebind(`INSERT INTO django_session (session_key, session_data, expire_date,
+			user_id, created_at, last_activity, ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		// COALESCE: a Meta field not given keeps its value.
+		update: db.Rebind(`UPDATE django_session SET session_data = ?, expire_date = ?,
 			user_id = COALESCE(?, user_id), created_at = COALESCE(?, created_at),
 			last_activity = COALESCE(?, last_activity), ip = COALESCE(?, ip),
 			user_agent = COALESCE(?, user_agent)
 			WHERE session_key = ?`),
-		copyMeta: db.Rebind(`UPDATE django_session SET
-			(user_id, created_at, last_activity, ip, user_agent) = (
-				SELECT user_id, created_at, last_activity, ip, user_agent
-				FROM django_session WHERE session_key = ?)
-			WHERE session_key = ?`),
+		rotate: db.Rebind(`INSERT INTO django_session (session_key, session_data, expire_date,
+			user_id, created_at, last_activity, ip, user_agent)
+			SELECT ?, ?, ?, COALESCE(?, user_id), COALESCE(?, created_at),
+				COALESCE(?, last_activity), COALESCE(?, ip), COALESCE(?, user_agent)
+			FROM django_session WHERE session_key = ?
+			ON CONFLICT DO NOTHING`),
+		delete: db.Rebind(`DELETE FROM django_session WHERE session_key = ?`),
+		deleteExpired: db.Rebind(`DELETE FROM django_session WHERE session_key IN (
+			SELECT session_key FROM django_session WHERE expire_date < ? LIMIT ?)`),
 		byUser: db.Rebind(`SELECT session_key, expire_date, user_id, created_at, last_activity, ip, user_agent
 			FROM django_session WHERE user_id = ? AND expire_date > ?
 			ORDER BY last_activity DESC`),
+		deleteByUser: db.Rebind(`DELETE FROM django_session WHERE user_id = ? AND session_key <> ?`),
 	}}
 }
 
 // Load implements session.Store. An expired row is never served, whether or
-// not clearsessions has removed it yet.
+// not clearsessions has removed it yet. It takes no lock, so it never waits
+// for an Update.
 func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 	if !session.ValidKey(key) {
 		return "", false, nil // no row can have it; spare the database the junk
@@ -77,31 +86,74 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 }
 
 // Create implements session.Store.
-func (s *Store) Create(ctx context.Context, key, data string, expiry time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q.create, key, data, dbTime(expiry))
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return session.ErrKeyExists
-	}
-	return nil
+func (s *Store) Create(ctx context.Context, key string, r session.Record) error {
+	args := append([]any{key, r.Data, dbTime(r.Expiry)}, metaArgs(r.Meta)...)
+	return affected(s.db.ExecContext(ctx, s.q.create, args...))(session.ErrKeyExists)
 }
 
-// Save implements session.Store.
-func (s *Store) Save(ctx context.Context, key, data string, expiry time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q.save, data, dbTime(expiry), key)
+// Update implements session.Store: a transaction that locks the row (or, on
+// SQLite, the database) while edit runs. Like Django's save(), it does not
+// look at the expiry: a session that the request loaded is still its own.
+func (s *Store) Update(ctx context.Context, key string, edit session.Edit) error {
+	return s.locked(ctx, key, edit, func(tx *sqlx.Tx, r session.Record) error {
+		args := append([]any{r.Data, dbTime(r.Expiry)}, metaArgs(r.Meta)...)
+		return affected(tx.ExecContext(ctx, s.q.update, append(args, key)...))(session.ErrNotFound)
+	})
+}
+
+// Rotate implements session.Store: the new row copies the old one's Meta in
+// the same statement, and the old row goes in the same transaction.
+func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) error {
+	return s.locked(ctx, old, edit, func(tx *sqlx.Tx, r session.Record) error {
+		args := append([]any{new, r.Data, dbTime(r.Expiry)}, metaArgs(r.Meta)...)
+		if err := affected(tx.ExecContext(ctx, s.q.rotate, append(args, old)...))(session.ErrKeyExists); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q.delete, old)
+		return err
+	})
+}
+
+// locked runs edit on the row under key, locked, and write on its result,
+// in one transaction.
+func (s *Store) locked(ctx context.Context, key string, edit session.Edit, write func(*sqlx.Tx, session.Record) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
+	defer tx.Rollback() // a no-op after Commit
+	var current string
+	err = tx.QueryRowxContext(ctx, s.q.lock, key).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
 		return session.ErrNotFound
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	r, err := edit(current)
+	if err != nil {
+		return err
+	}
+	if err := write(tx, r); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// affected turns an Exec's result into none when it changed a row, and into
+// errNone when it changed nothing.
+func affected(res sql.Result, err error) func(errNone error) error {
+	return func(errNone error) error {
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errNone
+		}
+		return nil
+	}
 }
 
 // Delete implements session.Store.
@@ -139,20 +191,6 @@ type metaRow struct {
 	UserAgent  sql.NullString `db:"user_agent"`
 }
 
-// SaveMeta implements session.UserIndex.
-func (s *Store) SaveMeta(ctx context.Context, key string, m session.Meta) error {
-	_, err := s.db.ExecContext(ctx, s.q.saveMeta,
-		nullInt(m.UserID), nullTime(m.CreatedAt), nullTime(m.LastActive),
-		nullString(m.IP, 45), nullString(m.UserAgent, 255), key)
-	return err
-}
-
-// CopyMeta implements session.UserIndex.
-func (s *Store) CopyMeta(ctx context.Context, from, to string) error {
-	_, err := s.db.ExecContext(ctx, s.q.copyMeta, from, to)
-	return err
-}
-
 // ByUser implements session.UserIndex.
 func (s *Store) ByUser(ctx context.Context, userID int64, now time.Time) ([]session.Entry, error) {
 	var rows []metaRow
@@ -167,6 +205,33 @@ func (s *Store) ByUser(ctx context.Context, userID int64, now time.Time) ([]sess
 		}}
 	}
 	return entries, nil
+}
+
+// DeleteByUser implements session.UserIndex. A Rotate that locked one of
+// the user's rows before this statement commits its new row after this
+// statement's snapshot was taken: PostgreSQL waits for the old row, then
+// finds it gone, and does not see the new one. A second statement, which
+// sees that commit, deletes it. (On SQLite, writes are serial anyway.)
+func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) (int, error) {
+	total := 0
+	for range 2 {
+		res, err := s.db.ExecContext(ctx, s.q.deleteByUser, userID, keep)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// metaArgs are the query arguments of m's columns: NULL for a zero field.
+func metaArgs(m session.Meta) []any {
+	return []any{nullInt(m.UserID), nullTime(m.CreatedAt), nullTime(m.LastActive),
+		nullString(m.IP, 45), nullString(m.UserAgent, 255)}
 }
 
 func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
