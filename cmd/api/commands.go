@@ -10,7 +10,6 @@ import (
 
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/database"
-	"github.com/djsessions/api/internal/session/dbstore"
 )
 
 // clearBatch is how many expired sessions one statement deletes: small
@@ -68,7 +67,7 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	sessions := newSessions(cfg, dbstore.New(db), logger)
+	sessions := newSessions(cfg, db, logger)
 	old, err := auth.NewThrottle(db, auth.ThrottleLimits{Window: cfg.LoginFailureWindow}).Prune(ctx, time.Now())
 	if err != nil {
 		return err

@@ -114,11 +114,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 
 	engine := p.str("SESSION_ENGINE", "db")
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
-	case "db":
+	case "db", "signed_cookies":
 	case "":
 		p.fail("SESSION_ENGINE", "%q is not an engine; use db, cache, cached_db, file or signed_cookies", engine)
 	default:
-		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db", c.SessionEngine)
+		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db or signed_cookies", c.SessionEngine)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {

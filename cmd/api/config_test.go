@@ -56,6 +56,15 @@ func TestConfigReadsEverySetting(t *testing.T) {
 	}
 }
 
+func TestConfigAcceptsTheSignedCookiesEngineByEitherName(t *testing.T) {
+	for _, name := range []string{"signed_cookies", "django.contrib.sessions.backends.signed_cookies"} {
+		c, err := loadConfig(env(map[string]string{"SESSION_ENGINE": name}))
+		if err != nil || c.SessionEngine != "signed_cookies" {
+			t.Fatalf("SESSION_ENGINE=%s: engine %q, err %v", name, c.SessionEngine, err)
+		}
+	}
+}
+
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 	cases := []struct {
 		name string

@@ -16,8 +16,6 @@ import (
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
-	"github.com/djsessions/api/internal/session"
-	"github.com/djsessions/api/internal/session/dbstore"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -41,8 +39,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	store := dbstore.New(db)
-	sessions := newSessions(cfg, store, logger)
+	sessions := newSessions(cfg, db, logger)
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -112,21 +109,4 @@ func openDatabase(ctx context.Context, cfg Config) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	return db, nil
-}
-
-// newSessions builds the session engine on store.
-func newSessions(cfg Config, store session.Store, logger *slog.Logger) *session.Manager {
-	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
-	return session.NewManager(store, signer, session.Options{
-		CookieName:           cfg.CookieName,
-		CookieDomain:         cfg.CookieDomain,
-		CookiePath:           cfg.CookiePath,
-		CookieSecure:         cfg.CookieSecure,
-		CookieScriptReadable: !cfg.CookieHTTPOnly,
-		CookieSameSite:       cfg.CookieSameSite,
-		Age:                  cfg.CookieAge,
-		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
-		SaveEveryRequest:     cfg.SaveEveryRequest,
-		Logger:               logger,
-	})
 }

@@ -39,6 +39,7 @@ const PasswordIterations = 1000
 // Options adjust the API under test.
 type Options struct {
 	DatabaseURL    string               // default: a fresh PostgreSQL schema
+	Engine         string               // SESSION_ENGINE: "db" (default) or "signed_cookies"
 	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
 	TrustedProxies []*net.IPNet
@@ -69,8 +70,15 @@ func New(t testing.TB, opts Options) *App {
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
-	store := dbstore.New(db)
-	sessions := session.NewManager(store, session.NewSigner(session.SaltStore, SecretKey), so)
+	var sessions *session.Manager
+	switch opts.Engine {
+	case "", "db":
+		sessions = session.NewManager(dbstore.New(db), session.NewSigner(session.SaltStore, SecretKey), so)
+	case "signed_cookies":
+		sessions = session.NewCookieManager(session.NewSigner(session.SaltSignedCookies, SecretKey), so)
+	default:
+		t.Fatalf("apitest: no engine %q", opts.Engine)
+	}
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,

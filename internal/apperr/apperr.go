@@ -26,9 +26,11 @@ const (
 	Conflict             Code = "conflict"
 	StepOutOfOrder       Code = "step_out_of_order"
 	BodyTooLarge         Code = "body_too_large"
+	SessionTooLarge      Code = "session_too_large"
 	UnsupportedMediaType Code = "unsupported_media_type"
 	TooManyAttempts      Code = "too_many_attempts"
 	Unavailable          Code = "unavailable"
+	NotSupported         Code = "not_supported"
 	Internal             Code = "internal_error"
 )
 

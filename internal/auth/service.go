@@ -357,12 +357,11 @@ func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u Us
 		return err
 	}
 	// The other sessions no longer authenticate (their auth hash is stale);
-	// where the store can find them, they are deleted too, so that they
+	// where the store can find them (not in signed cookies), they are
+	// deleted too, so that they
 	// neither linger in "my sessions" nor carry data for a login that ended.
-	if svc.cfg.Sessions != nil {
-		if err := svc.endOthers(ctx, s, u); err != nil {
-			return err
-		}
+	if err := svc.endOthers(ctx, s, u); err != nil && !errors.Is(err, session.ErrNoIndex) {
+		return err
 	}
 	if err := s.Set(keyHash, svc.authHash(hash)); err != nil {
 		return err

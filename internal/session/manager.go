@@ -53,9 +53,10 @@ type Options struct {
 // Manager loads, saves and deletes sessions in one Store, signing their data
 // as Django does, and provides the HTTP middleware.
 type Manager struct {
-	store  Store
-	signer *Signer
-	opts   Options
+	store    Store // nil in the signed-cookies engine
+	signer   *Signer
+	opts     Options
+	inCookie bool // the signed-cookies engine: the key is the signed data
 }
 
 // NewManager returns a Manager that keeps sessions in store, signed by signer
@@ -94,6 +95,9 @@ func (m *Manager) New() *Session {
 // unknown, expired, or whose data fails verification is not adopted: the
 // result is a new, empty session. Only a failing store is an error.
 func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
+	if m.inCookie {
+		return m.loadFromCookie(key), nil
+	}
 	s := m.New()
 	if !ValidKey(key) {
 		return s, nil
@@ -134,6 +138,9 @@ func (m *Manager) Save(ctx context.Context, s *Session) error {
 
 // create stores s under a fresh key.
 func (m *Manager) create(ctx context.Context, s *Session) error {
+	if m.inCookie {
+		return m.saveInCookie(s, nil)
+	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
 	r := m.record(s)
@@ -156,6 +163,9 @@ func (m *Manager) create(ctx context.Context, s *Session) error {
 // update stores s over its record, its changes replayed on the stored data
 // and then fn, if any, run on the result, all under the store's exclusion.
 func (m *Manager) update(ctx context.Context, s *Session, fn func(*Session) error) error {
+	if m.inCookie {
+		return m.saveInCookie(s, fn)
+	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
 	snap := s.snapshot()
@@ -165,6 +175,9 @@ func (m *Manager) update(ctx context.Context, s *Session, fn func(*Session) erro
 
 // rotate moves s to a new key, with its changes replayed on the stored data.
 func (m *Manager) rotate(ctx context.Context, s *Session) error {
+	if m.inCookie {
+		return m.saveInCookie(s, nil) // a new signature: Django's cycle_key is save()
+	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
 	snap := s.snapshot()
@@ -244,6 +257,9 @@ func (m *Manager) record(s *Session) Record {
 // ClearExpired deletes expired sessions in batches of batch, calling progress
 // after each batch with the running total, as Django's clearsessions.
 func (m *Manager) ClearExpired(ctx context.Context, batch int, progress func(deleted int)) (int, error) {
+	if m.inCookie {
+		return 0, nil // expired cookies are refused when they come back
+	}
 	total := 0
 	for {
 		n, err := m.store.DeleteExpired(ctx, m.now(), batch)
@@ -261,6 +277,9 @@ func (m *Manager) ClearExpired(ctx context.Context, batch int, progress func(del
 }
 
 func (m *Manager) delete(ctx context.Context, key string) error {
+	if m.inCookie {
+		return nil // nothing on the server; the client is told to drop its cookie
+	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
 	if err := m.store.Delete(ctx, key); err != nil {

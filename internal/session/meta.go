@@ -94,4 +94,9 @@ func (m *Manager) EndUserSessions(ctx context.Context, userID int64, keep string
 }
 
 // End deletes the session under key, another client's, at once: a revoke.
-func (m *Manager) End(ctx context.Context, key string) error { return m.delete(ctx, key) }
+func (m *Manager) End(ctx context.Context, key string) error {
+	if m.inCookie {
+		return ErrNoIndex
+	}
+	return m.delete(ctx, key)
+}

@@ -31,9 +31,11 @@ var statusOf = map[apperr.Code]int{
 	apperr.Conflict:             http.StatusConflict,
 	apperr.StepOutOfOrder:       http.StatusConflict,
 	apperr.BodyTooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.SessionTooLarge:      http.StatusRequestEntityTooLarge,
 	apperr.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	apperr.TooManyAttempts:      http.StatusTooManyRequests,
 	apperr.Unavailable:          http.StatusServiceUnavailable,
+	apperr.NotSupported:         http.StatusNotImplemented,
 	apperr.Internal:             http.StatusInternalServerError,
 }
 
@@ -88,6 +90,12 @@ func toAppError(err error) *apperr.Error {
 	case errors.Is(err, session.ErrUnavailable), errors.Is(err, apperr.ErrUnavailable),
 		errors.Is(err, context.DeadlineExceeded):
 		return apperr.New(apperr.Unavailable, "the service is temporarily unavailable; try again shortly")
+	case errors.Is(err, session.ErrTooLarge):
+		return apperr.New(apperr.SessionTooLarge,
+			"the session would no longer fit in a cookie (%d bytes); nothing was saved", session.MaxCookieSize)
+	case errors.Is(err, session.ErrNoIndex):
+		return apperr.New(apperr.NotSupported,
+			"this server keeps sessions only in their cookies (SESSION_ENGINE=signed_cookies), so it cannot list or end them")
 	case errors.As(err, &mbe):
 		return bodyTooLarge
 	case errors.As(err, &he):

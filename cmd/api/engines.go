@@ -1,0 +1,34 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/session/dbstore"
+)
+
+// newSessions builds the session engine that SESSION_ENGINE names.
+func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) *session.Manager {
+	opts := session.Options{
+		CookieName:           cfg.CookieName,
+		CookieDomain:         cfg.CookieDomain,
+		CookiePath:           cfg.CookiePath,
+		CookieSecure:         cfg.CookieSecure,
+		CookieScriptReadable: !cfg.CookieHTTPOnly,
+		CookieSameSite:       cfg.CookieSameSite,
+		Age:                  cfg.CookieAge,
+		ExpireAtBrowserClose: cfg.ExpireAtBrowserClose,
+		SaveEveryRequest:     cfg.SaveEveryRequest,
+		Logger:               logger,
+	}
+	if cfg.SessionEngine == "signed_cookies" {
+		// Django signs these with their own salt, so a stored session's
+		// signature never passes for a cookie, nor the reverse.
+		signer := session.NewSigner(session.SaltSignedCookies, cfg.SecretKey, cfg.SecretKeyFallbacks...)
+		return session.NewCookieManager(signer, opts)
+	}
+	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
+	return session.NewManager(dbstore.New(db), signer, opts)
+}
