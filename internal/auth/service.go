@@ -52,15 +52,30 @@ type users interface {
 	SetLastLogin(ctx context.Context, id int64, at time.Time) error
 }
 
-// Limiter throttles logins; Throttle is the one on the database.
+// Limiter throttles attempts at a password; Throttle is the one on the
+// database. An attempt is counted before its password is checked, so that
+// attempts sent at once cannot all be checked before the first failure is
+// counted.
 type Limiter interface {
-	// Check returns a too_many_attempts *apperr.Error when the username or
-	// the address may not try now.
-	Check(ctx context.Context, username, addr string, now time.Time) error
-	// Fail counts a failed login.
-	Fail(ctx context.Context, username, addr string, now time.Time) error
-	// Succeed forgets the username's failures.
-	Succeed(ctx context.Context, username string) error
+	// Reserve counts an attempt for username from addr, about to be
+	// checked. It returns a too_many_attempts *apperr.Error, and counts
+	// nothing, when the username or the address has as many attempts in the
+	// window, failed or being checked, as it may. A failed attempt needs
+	// nothing more: it stays counted.
+	Reserve(ctx context.Context, username, addr string, now time.Time) (Attempt, error)
+	// Succeed ends an attempt with the right password: the username's
+	// failures are forgotten, and the attempt stops counting against the
+	// address.
+	Succeed(ctx context.Context, a Attempt) error
+	// Release un-counts an attempt that was never decided, because
+	// something else failed meanwhile.
+	Release(ctx context.Context, a Attempt) error
+}
+
+// Attempt is an attempt at a password that a Limiter has counted.
+type Attempt struct {
+	username string
+	rows     [2]int64 // the Throttle's rows: the username's, the address's
 }
 
 // Config is what the Service is set up with.
@@ -157,27 +172,22 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the username or p
 // session keys are written, and the session lasts RememberMeAge with
 // remember, or until the browser closes without.
 func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool, c Client) (User, error) {
-	addr := c.Addr
 	username = norm.NFKC.String(username)
 	now := svc.cfg.Now().UTC()
-	if l := svc.cfg.Limiter; l != nil {
-		if err := l.Check(ctx, username, addr, now); err != nil {
-			return User{}, err
+	var u User
+	ok, err := svc.throttled(ctx, username, c, now, func() (bool, error) {
+		var err error
+		u, err = svc.authenticate(ctx, username, pw)
+		if err == errBadCredentials {
+			return false, nil
 		}
-	}
-	u, err := svc.authenticate(ctx, username, pw)
-	if err == errBadCredentials && svc.cfg.Limiter != nil {
-		if ferr := svc.cfg.Limiter.Fail(ctx, username, addr, now); ferr != nil {
-			return User{}, ferr
-		}
-	}
+		return err == nil, err
+	})
 	if err != nil {
 		return User{}, err
 	}
-	if l := svc.cfg.Limiter; l != nil {
-		if err := l.Succeed(ctx, username); err != nil {
-			return User{}, err
-		}
+	if !ok {
+		return User{}, errBadCredentials
 	}
 	// Before the key rotates: if the database fails here, the client keeps
 	// its session as it was.
@@ -214,6 +224,35 @@ func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw 
 		s.SetExpiry(0)
 	}
 	return u, nil
+}
+
+// throttled runs check, an attempt at username's password from c, through
+// the Limiter, and reports what check did: whether the password was right,
+// or an error when that was not decided (the database failed). check does
+// not run when the username or the address is over its limit. A wrong
+// password stays counted; an undecided attempt is un-counted.
+func (svc *Service) throttled(ctx context.Context, username string, c Client, now time.Time, check func() (ok bool, err error)) (bool, error) {
+	l := svc.cfg.Limiter
+	if l == nil {
+		return check()
+	}
+	a, err := l.Reserve(ctx, username, c.Addr, now)
+	if err != nil {
+		return false, err
+	}
+	ok, err := check()
+	// The attempt is over, whether or not the client still waits for it.
+	ctx = context.WithoutCancel(ctx)
+	switch {
+	case err != nil:
+		if rerr := l.Release(ctx, a); rerr != nil {
+			return false, errors.Join(err, rerr)
+		}
+		return false, err
+	case ok:
+		return true, l.Succeed(ctx, a)
+	}
+	return false, nil
 }
 
 // authenticate is Django's ModelBackend.authenticate, with its care that an
