@@ -216,7 +216,7 @@ func (h *Handler) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.ChangePassword(c.Request().Context(), s, CurrentUser(c), req.OldPassword, req.NewPassword); err != nil {
+	if err := h.svc.ChangePassword(c.Request().Context(), s, CurrentUser(c), req.OldPassword, req.NewPassword, clientOf(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

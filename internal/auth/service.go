@@ -384,8 +384,19 @@ func LoginTime(s *session.Session) (time.Time, bool) {
 // store keeps an index by user, and in any case no longer authenticated,
 // since its auth hash no longer matches (a session Django made). s stays
 // logged in, on a new key (Django's update_session_auth_hash).
-func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string) error {
-	if ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash); !ok {
+//
+// A wrong old password counts as a failed login of u's username from c,
+// through the same Limiter: a stolen session must not become a way to guess
+// the password that the login throttle cannot see.
+func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string, c Client) error {
+	ok, err := svc.throttled(ctx, norm.NFKC.String(u.Username), c, svc.cfg.Now().UTC(), func() (bool, error) {
+		ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash)
+		return ok, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return apperr.Invalid(map[string]string{"old_password": "Your old password was entered incorrectly. Please enter it again."})
 	}
 	if msgs := password.Validate(new, password.Attributes{Username: u.Username, Email: u.Email}); len(msgs) > 0 {
