@@ -236,7 +236,7 @@ func (svc *Service) throttled(ctx context.Context, username string, c Client, no
 	if l == nil {
 		return check()
 	}
-	a, err := l.Reserve(ctx, username, c.Addr, now)
+	a, err := l.Reserve(ctx, username, clientKey(c.Addr), now)
 	if err != nil {
 		return false, err
 	}
@@ -364,12 +364,6 @@ func activityStep(timeout time.Duration) time.Duration {
 		return time.Minute
 	}
 	return max(time.Second, min(time.Minute, timeout/10))
-}
-
-// Client is who sends a request, as far as "my sessions" shows it.
-type Client struct {
-	Addr      string
-	UserAgent string
 }
 
 // LoginTime returns when the session's user logged in, if it says.
