@@ -288,7 +288,7 @@ func (svc *Service) Logout(ctx context.Context, s *session.Session) error {
 	return s.Flush(ctx)
 }
 
-// ErrSessionExpired is Touch's answer for a login left idle longer than the
+// ErrSessionExpired is Visit's answer for a login left idle longer than the
 // idle timeout; the session has been flushed.
 var ErrSessionExpired = errors.New("auth: session idle for too long")
 
@@ -325,36 +325,62 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 	return User{}, false, s.Flush(ctx)
 }
 
-// Touch applies the idle timeout (the seed's SessionTimeoutMiddleware) to a
-// request of s: a login idle for longer is flushed (ErrSessionExpired). The
-// time of activity is written at most once per activityStep, so that
-// read-only traffic stays write-free. Anonymous sessions are left alone.
-func (svc *Service) Touch(ctx context.Context, s *session.Session, c Client) error {
-	id, loggedIn := sessionUserID(s)
-	if !loggedIn {
+// Visit is what every request that comes with a login gets, whatever its
+// route: the idle timeout (a login idle for longer is flushed, and the
+// answer is ErrSessionExpired), then Current's check that the account still
+// holds the login (flushed if not: a user deleted, set inactive or with
+// another password loses every session at its next request), and then the
+// record of activity, which only a login found valid gets. It returns the
+// user as Current does. A session without a login costs no query.
+func (svc *Service) Visit(ctx context.Context, s *session.Session, c Client) (u User, found bool, err error) {
+	if !s.Has(keyUserID) {
+		return User{}, false, nil
+	}
+	if err := svc.expireIdle(ctx, s); err != nil {
+		return User{}, false, err
+	}
+	if u, found, err = svc.Current(ctx, s); err != nil || !found {
+		return User{}, false, err
+	}
+	return u, true, svc.recordActivity(s, u, c)
+}
+
+// expireIdle applies the idle timeout (the seed's SessionTimeoutMiddleware):
+// a login idle for longer is flushed, and the answer is ErrSessionExpired.
+func (svc *Service) expireIdle(ctx context.Context, s *session.Session) error {
+	limit := svc.cfg.IdleTimeout
+	last, ok := lastActivity(s)
+	if limit <= 0 || !ok || svc.cfg.Now().Sub(last) <= limit {
 		return nil
 	}
-	limit := svc.cfg.IdleTimeout
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	return ErrSessionExpired
+}
+
+// recordActivity notes that u, from c, used s now: for the idle timeout, and
+// for "my sessions" (last used, from where). It writes at most once per
+// activityStep, so that read-only traffic stays write-free.
+func (svc *Service) recordActivity(s *session.Session, u User, c Client) error {
 	now := svc.cfg.Now()
+	last, ok := lastActivity(s)
+	if ok && now.Sub(last) < activityStep(svc.cfg.IdleTimeout) {
+		return nil
+	}
+	meta := session.Meta{UserID: u.ID, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent}
+	if !ok { // logged in by Django: it begins, for "my sessions", when first seen here
+		meta.CreatedAt = now
+	}
+	s.SetMeta(meta)
+	return s.Set(keyLastActivity, now.Unix())
+}
+
+// lastActivity returns the time of the session's last recorded request.
+func lastActivity(s *session.Session) (time.Time, bool) {
 	var last int64
 	found, err := s.Get(keyLastActivity, &last)
-	idle := now.Sub(time.Unix(last, 0))
-	if limit > 0 && found && err == nil && idle > limit {
-		if err := s.Flush(ctx); err != nil {
-			return err
-		}
-		return ErrSessionExpired
-	}
-	if !found || err != nil || idle >= activityStep(limit) {
-		// Also what "my sessions" shows as last used, and from where.
-		meta := session.Meta{UserID: id, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent}
-		if !found { // logged in by Django: it begins, for "my sessions", when first seen here
-			meta.CreatedAt = now
-		}
-		s.SetMeta(meta)
-		return s.Set(keyLastActivity, now.Unix())
-	}
-	return nil
+	return time.Unix(last, 0), found && err == nil
 }
 
 // activityStep is how stale the recorded activity may get: a tenth of the
