@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -87,7 +88,13 @@ const (
 // per username and per address orders them), so that no number of them can
 // all pass before the first failure is counted.
 func (t *Throttle) Reserve(ctx context.Context, username, addr string, now time.Time) (Attempt, error) {
-	tx, err := t.db.BeginTxx(ctx, nil)
+	var opts *sql.TxOptions
+	if t.postgres {
+		// Each statement must see what was committed while this one waited
+		// for its lock, whatever default isolation the database was given.
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := t.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("%w: auth: counting a login attempt: %w", apperr.ErrUnavailable, err)
 	}
