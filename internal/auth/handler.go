@@ -15,9 +15,18 @@ import (
 
 // Where the middleware leave what they found in the Echo context.
 const (
-	userKey    = "auth.user"
-	expiredKey = "auth.expired"
+	userKey  = "auth.user"
+	visitKey = "auth.visit"
 )
+
+// visit is what TrackActivity found of the request's login, kept for the
+// request so that RequireUser and the session check need not ask the
+// database again.
+type visit struct {
+	user    User
+	found   bool
+	expired bool // an idle login, which has just been flushed
+}
 
 // Handler serves /api/auth.
 type Handler struct {
@@ -40,26 +49,44 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/logout-all", h.logoutAll, h.RequireUser)
 }
 
-// TrackActivity records the activity of every request that comes with a
-// logged-in session, whatever its route (at most once a minute: "last used"
-// in my sessions), and applies the idle timeout: a login idle for too long
+// TrackActivity checks the login of every request that comes with one,
+// whatever its route (Service.Visit): a login idle for too long, or one its
+// account no longer holds (user deleted, set inactive, password changed),
 // ends at its next request, which then proceeds anonymously (protected
-// routes answer 401 session_expired). A request without a session key costs
-// nothing: no store is asked.
+// routes answer 401, session_expired after the idle timeout); a valid one
+// has its activity recorded (at most once a minute: "last used" in my
+// sessions). A request without a session key costs nothing: no store is
+// asked.
 func (h *Handler) TrackActivity(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, err := session.From(c)
 		if err != nil {
 			return err
 		}
-		switch err := h.svc.Touch(c.Request().Context(), s, clientOf(c)); {
+		switch u, found, err := h.svc.Visit(c.Request().Context(), s, clientOf(c)); {
 		case errors.Is(err, ErrSessionExpired):
-			c.Set(expiredKey, true)
+			c.Set(visitKey, visit{expired: true})
 		case err != nil:
 			return err
+		default:
+			c.Set(visitKey, visit{user: u, found: found})
 		}
 		return next(c)
 	}
+}
+
+// current returns the request's login: what TrackActivity found, or, on a
+// route it does not cover, what Current finds.
+func (h *Handler) current(c echo.Context) (visit, error) {
+	if v, ok := c.Get(visitKey).(visit); ok {
+		return v, nil
+	}
+	s, err := session.From(c)
+	if err != nil {
+		return visit{}, err
+	}
+	u, found, err := h.svc.Current(c.Request().Context(), s)
+	return visit{user: u, found: found}, err
 }
 
 // RequireUser lets through only requests of a logged-in user, whom handlers
@@ -67,21 +94,16 @@ func (h *Handler) TrackActivity(next echo.HandlerFunc) echo.HandlerFunc {
 // session_expired when TrackActivity has just ended an idle login.
 func (h *Handler) RequireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if expired, _ := c.Get(expiredKey).(bool); expired {
+		v, err := h.current(c)
+		switch {
+		case err != nil:
+			return err
+		case v.expired:
 			return apperr.New(apperr.SessionExpired, "the session ended after a period of inactivity; log in again")
-		}
-		s, err := session.From(c)
-		if err != nil {
-			return err
-		}
-		u, ok, err := h.svc.Current(c.Request().Context(), s)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		case !v.found:
 			return apperr.New(apperr.NotAuthenticated, "log in to use this resource")
 		}
-		c.Set(userKey, u)
+		c.Set(userKey, v.user)
 		return next(c)
 	}
 }
@@ -170,19 +192,19 @@ type checkResponse struct {
 }
 
 func (h *Handler) check(c echo.Context) error {
+	v, err := h.current(c)
+	if err != nil {
+		return err
+	}
+	if !v.found {
+		return c.JSON(http.StatusOK, checkResponse{})
+	}
 	s, err := session.From(c)
 	if err != nil {
 		return err
 	}
-	u, ok, err := h.svc.Current(c.Request().Context(), s)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return c.JSON(http.StatusOK, checkResponse{})
-	}
 	info := sessionapi.InfoOf(s)
-	res := checkResponse{Authenticated: true, User: &userRef{u.ID, u.Username}, Session: &info}
+	res := checkResponse{Authenticated: true, User: &userRef{v.user.ID, v.user.Username}, Session: &info}
 	if t, ok := LoginTime(s); ok {
 		res.LoginTime = &t
 	}
@@ -216,7 +238,7 @@ func (h *Handler) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.ChangePassword(c.Request().Context(), s, CurrentUser(c), req.OldPassword, req.NewPassword); err != nil {
+	if err := h.svc.ChangePassword(c.Request().Context(), s, CurrentUser(c), req.OldPassword, req.NewPassword, clientOf(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

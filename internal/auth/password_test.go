@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsessions/api/internal/apitest"
 	"github.com/djsessions/api/internal/session"
@@ -134,6 +135,113 @@ func TestChangePassword(t *testing.T) {
 					app.Browser().Post("/api/auth/login", credentials{Username: u.Username, Password: strongPassword}).Want(t, http.StatusOK)
 				})
 			}
+		})
+	})
+}
+
+// changePassword asks, from cl, to change its user's password from old to
+// newPassword.
+func changePassword(cl *apitest.Client, old string) *apitest.Response {
+	return cl.Post("/api/auth/password", passwordChange{old, newPassword})
+}
+
+// failChange makes a password change from cl with a wrong old password,
+// which must be refused as one, not throttled.
+func failChange(t *testing.T, cl *apitest.Client) {
+	t.Helper()
+	fields := changePassword(cl, "not-the-password").WantError(t, http.StatusBadRequest, "validation_failed")
+	wantFields(t, fields, "old_password")
+}
+
+func TestChangePasswordThrottle(t *testing.T) {
+	t.Parallel()
+	eachThrottledDB(t, func(t *testing.T, fresh func(*testing.T, ...string) (*apitest.App, *apitest.Clock), _ func(testing.TB) string) {
+		t.Run("429", func(t *testing.T) {
+			t.Run("after 3 wrong old passwords even the right one is refused, until the oldest leaves the window; nothing changes meanwhile", func(t *testing.T) {
+				app, clk := fresh(t)
+				u := register(t, app, "alice")
+				b := app.Browser()
+				login(t, b, u.Username)
+				key, hash := b.SessionKey(), accountOf(t, app, u.ID).Password
+				failChange(t, b)
+				clk.Advance(time.Minute)
+				failChange(t, b)
+				clk.Advance(time.Minute)
+				failChange(t, b)
+				clk.Advance(time.Minute)
+
+				res := changePassword(b, strongPassword)
+
+				wantThrottled(t, res, limits.Window-3*time.Minute)
+				if got := accountOf(t, app, u.ID).Password; got != hash {
+					t.Fatalf("the password hash changed while throttled")
+				}
+				if b.SessionKey() != key {
+					t.Fatalf("the key changed while throttled")
+				}
+				wantAuthenticatedAs(t, b, u)
+
+				clk.Advance(limits.Window - 3*time.Minute) // as Retry-After said
+				changePassword(b, strongPassword).Want(t, http.StatusNoContent)
+			})
+
+			t.Run("wrong old passwords count as failed logins of the username: its logins are refused", func(t *testing.T) {
+				app, _ := fresh(t)
+				u := register(t, app, "alice")
+				b := app.Browser()
+				login(t, b, u.Username)
+
+				for range limits.PerUser {
+					failChange(t, b)
+				}
+
+				wantThrottled(t, attempt(app.Browser(), u.Username, strongPassword), limits.Window)
+			})
+
+			t.Run("failed logins of the username refuse its password changes", func(t *testing.T) {
+				app, _ := fresh(t)
+				u := register(t, app, "alice")
+				b := app.Browser()
+				login(t, b, u.Username)
+
+				for range limits.PerUser {
+					fail(t, app.Browser(), u.Username)
+				}
+
+				wantThrottled(t, changePassword(b, strongPassword), limits.Window)
+			})
+
+			t.Run("a wrong old password counts against the client's address", func(t *testing.T) {
+				app, _ := fresh(t)
+				u := register(t, app, "alice")
+				register(t, app, "carol")
+				b := app.Browser()
+				login(t, b, u.Username)
+				spray(t, app.Browser(), "guess", limits.PerAddr-1)
+
+				failChange(t, b)
+
+				wantThrottled(t, attempt(app.Browser(), "carol", strongPassword), limits.Window)
+			})
+		})
+
+		t.Run("204", func(t *testing.T) {
+			t.Run("the right old password clears the username's failures, as a login does", func(t *testing.T) {
+				app, _ := fresh(t)
+				u := register(t, app, "alice")
+				b := app.Browser()
+				login(t, b, u.Username)
+				for range limits.PerUser - 1 {
+					failChange(t, b)
+				}
+
+				changePassword(b, strongPassword).Want(t, http.StatusNoContent)
+
+				for range limits.PerUser - 1 {
+					fail(t, app.Browser(), u.Username)
+				}
+				app.Browser().Post("/api/auth/login", credentials{Username: u.Username, Password: newPassword}).Want(t, http.StatusOK)
+			})
 		})
 	})
 }

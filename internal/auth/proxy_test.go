@@ -105,6 +105,54 @@ func TestLoginThrottleClientAddress(t *testing.T) {
 			})
 		})
 
+		t.Run("429 per network", func(t *testing.T) {
+			t.Run("the addresses of one IPv6 /64 share its count: a client cannot escape its limit by moving within its network", func(t *testing.T) {
+				app, _ := fresh(t, loopback)
+				register(t, app, "carol")
+				for i := range limits.PerAddr {
+					fail(t, forwardedFor(app, "2001:db8:1:2::"+itoa(i+1)), "guess"+itoa(i))
+				}
+
+				wantThrottled(t, attempt(forwardedFor(app, "2001:db8:1:2:ffff:ffff:ffff:ffff"), "carol", strongPassword), limits.Window)
+				wantThrottled(t, attempt(forwardedFor(app, "2001:db8:1:2::"), "carol", strongPassword), limits.Window)
+			})
+
+			t.Run("an IPv4 address and its IPv4-mapped IPv6 spelling share a count", func(t *testing.T) {
+				app, _ := fresh(t, loopback)
+				register(t, app, "carol")
+				for i := range limits.PerAddr {
+					fail(t, forwardedFor(app, []string{"203.0.113.7", "::ffff:203.0.113.7"}[i%2]), "guess"+itoa(i))
+				}
+
+				wantThrottled(t, attempt(forwardedFor(app, "203.0.113.7"), "carol", strongPassword), limits.Window)
+				wantThrottled(t, attempt(forwardedFor(app, "::ffff:cb00:7107"), "carol", strongPassword), limits.Window)
+			})
+		})
+
+		t.Run("200 per network", func(t *testing.T) {
+			t.Run("the next IPv6 /64 has a count of its own", func(t *testing.T) {
+				app, _ := fresh(t, loopback)
+				carol := register(t, app, "carol")
+				spray(t, forwardedFor(app, "2001:db8:1:2::1"), "guess", limits.PerAddr)
+				wantThrottled(t, attempt(forwardedFor(app, "2001:db8:1:2::1"), "carol", strongPassword), limits.Window)
+
+				b := forwardedFor(app, "2001:db8:1:3::1")
+				login(t, b, "carol")
+
+				wantAuthenticatedAs(t, b, carol)
+			})
+
+			t.Run("IPv4 addresses are counted one by one, whatever their network", func(t *testing.T) {
+				app, _ := fresh(t, loopback)
+				register(t, app, "carol")
+				spray(t, forwardedFor(app, "203.0.113.1"), "guess", limits.PerAddr)
+				wantThrottled(t, attempt(forwardedFor(app, "203.0.113.1"), "carol", strongPassword), limits.Window)
+
+				login(t, forwardedFor(app, "203.0.113.2"), "carol")
+				login(t, forwardedFor(app, "::ffff:203.0.113.2"), "carol")
+			})
+		})
+
 		t.Run("200", func(t *testing.T) {
 			t.Run("behind a trusted proxy, two forwarded addresses have separate counts", func(t *testing.T) {
 				app, clk := fresh(t, loopback)

@@ -52,15 +52,30 @@ type users interface {
 	SetLastLogin(ctx context.Context, id int64, at time.Time) error
 }
 
-// Limiter throttles logins; Throttle is the one on the database.
+// Limiter throttles attempts at a password; Throttle is the one on the
+// database. An attempt is counted before its password is checked, so that
+// attempts sent at once cannot all be checked before the first failure is
+// counted.
 type Limiter interface {
-	// Check returns a too_many_attempts *apperr.Error when the username or
-	// the address may not try now.
-	Check(ctx context.Context, username, addr string, now time.Time) error
-	// Fail counts a failed login.
-	Fail(ctx context.Context, username, addr string, now time.Time) error
-	// Succeed forgets the username's failures.
-	Succeed(ctx context.Context, username string) error
+	// Reserve counts an attempt for username from addr, about to be
+	// checked. It returns a too_many_attempts *apperr.Error, and counts
+	// nothing, when the username or the address has as many attempts in the
+	// window, failed or being checked, as it may. A failed attempt needs
+	// nothing more: it stays counted.
+	Reserve(ctx context.Context, username, addr string, now time.Time) (Attempt, error)
+	// Succeed ends an attempt with the right password: the username's
+	// failures are forgotten, and the attempt stops counting against the
+	// address.
+	Succeed(ctx context.Context, a Attempt) error
+	// Release un-counts an attempt that was never decided, because
+	// something else failed meanwhile.
+	Release(ctx context.Context, a Attempt) error
+}
+
+// Attempt is an attempt at a password that a Limiter has counted.
+type Attempt struct {
+	username string
+	rows     [2]int64 // the Throttle's rows: the username's, the address's
 }
 
 // Config is what the Service is set up with.
@@ -157,27 +172,22 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "the username or p
 // session keys are written, and the session lasts RememberMeAge with
 // remember, or until the browser closes without.
 func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw string, remember bool, c Client) (User, error) {
-	addr := c.Addr
 	username = norm.NFKC.String(username)
 	now := svc.cfg.Now().UTC()
-	if l := svc.cfg.Limiter; l != nil {
-		if err := l.Check(ctx, username, addr, now); err != nil {
-			return User{}, err
+	var u User
+	ok, err := svc.throttled(ctx, username, c, now, func() (bool, error) {
+		var err error
+		u, err = svc.authenticate(ctx, username, pw)
+		if err == errBadCredentials {
+			return false, nil
 		}
-	}
-	u, err := svc.authenticate(ctx, username, pw)
-	if err == errBadCredentials && svc.cfg.Limiter != nil {
-		if ferr := svc.cfg.Limiter.Fail(ctx, username, addr, now); ferr != nil {
-			return User{}, ferr
-		}
-	}
+		return err == nil, err
+	})
 	if err != nil {
 		return User{}, err
 	}
-	if l := svc.cfg.Limiter; l != nil {
-		if err := l.Succeed(ctx, username); err != nil {
-			return User{}, err
-		}
+	if !ok {
+		return User{}, errBadCredentials
 	}
 	// Before the key rotates: if the database fails here, the client keeps
 	// its session as it was.
@@ -216,6 +226,35 @@ func (svc *Service) Login(ctx context.Context, s *session.Session, username, pw 
 	return u, nil
 }
 
+// throttled runs check, an attempt at username's password from c, through
+// the Limiter, and reports what check did: whether the password was right,
+// or an error when that was not decided (the database failed). check does
+// not run when the username or the address is over its limit. A wrong
+// password stays counted; an undecided attempt is un-counted.
+func (svc *Service) throttled(ctx context.Context, username string, c Client, now time.Time, check func() (ok bool, err error)) (bool, error) {
+	l := svc.cfg.Limiter
+	if l == nil {
+		return check()
+	}
+	a, err := l.Reserve(ctx, username, clientKey(c.Addr), now)
+	if err != nil {
+		return false, err
+	}
+	ok, err := check()
+	// The attempt is over, whether or not the client still waits for it.
+	ctx = context.WithoutCancel(ctx)
+	switch {
+	case err != nil:
+		if rerr := l.Release(ctx, a); rerr != nil {
+			return false, errors.Join(err, rerr)
+		}
+		return false, err
+	case ok:
+		return true, l.Succeed(ctx, a)
+	}
+	return false, nil
+}
+
 // authenticate is Django's ModelBackend.authenticate, with its care that an
 // unknown user costs as much time as a wrong password.
 func (svc *Service) authenticate(ctx context.Context, username, pw string) (User, error) {
@@ -249,7 +288,7 @@ func (svc *Service) Logout(ctx context.Context, s *session.Session) error {
 	return s.Flush(ctx)
 }
 
-// ErrSessionExpired is Touch's answer for a login left idle longer than the
+// ErrSessionExpired is Visit's answer for a login left idle longer than the
 // idle timeout; the session has been flushed.
 var ErrSessionExpired = errors.New("auth: session idle for too long")
 
@@ -286,36 +325,62 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 	return User{}, false, s.Flush(ctx)
 }
 
-// Touch applies the idle timeout (the seed's SessionTimeoutMiddleware) to a
-// request of s: a login idle for longer is flushed (ErrSessionExpired). The
-// time of activity is written at most once per activityStep, so that
-// read-only traffic stays write-free. Anonymous sessions are left alone.
-func (svc *Service) Touch(ctx context.Context, s *session.Session, c Client) error {
-	id, loggedIn := sessionUserID(s)
-	if !loggedIn {
+// Visit is what every request that comes with a login gets, whatever its
+// route: the idle timeout (a login idle for longer is flushed, and the
+// answer is ErrSessionExpired), then Current's check that the account still
+// holds the login (flushed if not: a user deleted, set inactive or with
+// another password loses every session at its next request), and then the
+// record of activity, which only a login found valid gets. It returns the
+// user as Current does. A session without a login costs no query.
+func (svc *Service) Visit(ctx context.Context, s *session.Session, c Client) (u User, found bool, err error) {
+	if !s.Has(keyUserID) {
+		return User{}, false, nil
+	}
+	if err := svc.expireIdle(ctx, s); err != nil {
+		return User{}, false, err
+	}
+	if u, found, err = svc.Current(ctx, s); err != nil || !found {
+		return User{}, false, err
+	}
+	return u, true, svc.recordActivity(s, u, c)
+}
+
+// expireIdle applies the idle timeout (the seed's SessionTimeoutMiddleware):
+// a login idle for longer is flushed, and the answer is ErrSessionExpired.
+func (svc *Service) expireIdle(ctx context.Context, s *session.Session) error {
+	limit := svc.cfg.IdleTimeout
+	last, ok := lastActivity(s)
+	if limit <= 0 || !ok || svc.cfg.Now().Sub(last) <= limit {
 		return nil
 	}
-	limit := svc.cfg.IdleTimeout
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	return ErrSessionExpired
+}
+
+// recordActivity notes that u, from c, used s now: for the idle timeout, and
+// for "my sessions" (last used, from where). It writes at most once per
+// activityStep, so that read-only traffic stays write-free.
+func (svc *Service) recordActivity(s *session.Session, u User, c Client) error {
 	now := svc.cfg.Now()
+	last, ok := lastActivity(s)
+	if ok && now.Sub(last) < activityStep(svc.cfg.IdleTimeout) {
+		return nil
+	}
+	meta := session.Meta{UserID: u.ID, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent}
+	if !ok { // logged in by Django: it begins, for "my sessions", when first seen here
+		meta.CreatedAt = now
+	}
+	s.SetMeta(meta)
+	return s.Set(keyLastActivity, now.Unix())
+}
+
+// lastActivity returns the time of the session's last recorded request.
+func lastActivity(s *session.Session) (time.Time, bool) {
 	var last int64
 	found, err := s.Get(keyLastActivity, &last)
-	idle := now.Sub(time.Unix(last, 0))
-	if limit > 0 && found && err == nil && idle > limit {
-		if err := s.Flush(ctx); err != nil {
-			return err
-		}
-		return ErrSessionExpired
-	}
-	if !found || err != nil || idle >= activityStep(limit) {
-		// Also what "my sessions" shows as last used, and from where.
-		meta := session.Meta{UserID: id, LastActive: now, IP: c.Addr, UserAgent: c.UserAgent}
-		if !found { // logged in by Django: it begins, for "my sessions", when first seen here
-			meta.CreatedAt = now
-		}
-		s.SetMeta(meta)
-		return s.Set(keyLastActivity, now.Unix())
-	}
-	return nil
+	return time.Unix(last, 0), found && err == nil
 }
 
 // activityStep is how stale the recorded activity may get: a tenth of the
@@ -325,12 +390,6 @@ func activityStep(timeout time.Duration) time.Duration {
 		return time.Minute
 	}
 	return max(time.Second, min(time.Minute, timeout/10))
-}
-
-// Client is who sends a request, as far as "my sessions" shows it.
-type Client struct {
-	Addr      string
-	UserAgent string
 }
 
 // LoginTime returns when the session's user logged in, if it says.
@@ -345,8 +404,19 @@ func LoginTime(s *session.Session) (time.Time, bool) {
 // store keeps an index by user, and in any case no longer authenticated,
 // since its auth hash no longer matches (a session Django made). s stays
 // logged in, on a new key (Django's update_session_auth_hash).
-func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string) error {
-	if ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash); !ok {
+//
+// A wrong old password counts as a failed login of u's username from c,
+// through the same Limiter: a stolen session must not become a way to guess
+// the password that the login throttle cannot see.
+func (svc *Service) ChangePassword(ctx context.Context, s *session.Session, u User, old, new string, c Client) error {
+	ok, err := svc.throttled(ctx, norm.NFKC.String(u.Username), c, svc.cfg.Now().UTC(), func() (bool, error) {
+		ok, _ := svc.cfg.Hasher.Check(old, u.PasswordHash)
+		return ok, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return apperr.Invalid(map[string]string{"old_password": "Your old password was entered incorrectly. Please enter it again."})
 	}
 	if msgs := password.Validate(new, password.Attributes{Username: u.Username, Email: u.Email}); len(msgs) > 0 {

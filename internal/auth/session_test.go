@@ -50,23 +50,7 @@ func TestSessionCheck(t *testing.T) {
 				})
 			}
 
-			// Each way the account can change under a live session; the
-			// session must then be ended, not merely answered anonymously.
-			invalidations := []struct {
-				name   string
-				change func(t *testing.T, id int64)
-			}{
-				{"the user is deleted", func(t *testing.T, id int64) {
-					exec(t, app, "DELETE FROM auth_user WHERE id = ?", id)
-				}},
-				{"the user is set inactive", func(t *testing.T, id int64) {
-					exec(t, app, "UPDATE auth_user SET is_active = ? WHERE id = ?", false, id)
-				}},
-				{"the password hash is changed in the database", func(t *testing.T, id int64) {
-					exec(t, app, "UPDATE auth_user SET password = ? WHERE id = ?", djangoHash, id)
-				}},
-			}
-			for i, inv := range invalidations {
+			for i, inv := range invalidations(app) {
 				for _, c := range clients(app) {
 					t.Run(c.name+": after "+inv.name+", not authenticated and the session flushed", func(t *testing.T) {
 						u := register(t, app, "gone"+itoa(i)+"_"+c.name)
@@ -105,6 +89,78 @@ func TestSessionCheck(t *testing.T) {
 				wantAuthenticatedAs(t, cl, u)
 			})
 		})
+	})
+}
+
+// invalidation is a way the account can change under a live session; the
+// session must then be ended, not merely answered anonymously.
+type invalidation struct {
+	name   string
+	change func(t *testing.T, id int64)
+}
+
+func invalidations(app *apitest.App) []invalidation {
+	return []invalidation{
+		{"the user is deleted", func(t *testing.T, id int64) {
+			exec(t, app, "DELETE FROM auth_user WHERE id = ?", id)
+		}},
+		{"the user is set inactive", func(t *testing.T, id int64) {
+			exec(t, app, "UPDATE auth_user SET is_active = ? WHERE id = ?", false, id)
+		}},
+		{"the password hash is changed in the database", func(t *testing.T, id int64) {
+			exec(t, app, "UPDATE auth_user SET password = ? WHERE id = ?", djangoHash, id)
+		}},
+	}
+}
+
+// TestInvalidLoginEndsAtItsNextRequest: whatever route a session's next
+// request goes to, a login whose account no longer holds it is flushed
+// there, and the request proceeds anonymously.
+func TestInvalidLoginEndsAtItsNextRequest(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, _ *apitest.Clock) {
+		for i, inv := range invalidations(app) {
+			for _, c := range clients(app) {
+				t.Run(c.name+": after "+inv.name+", GET /api/session shows the session emptied and the key forgotten", func(t *testing.T) {
+					u := register(t, app, "view"+itoa(i)+"_"+c.name)
+					cl := c.new()
+					login(t, cl, u.Username)
+					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+					key := cl.SessionKey()
+
+					inv.change(t, u.ID)
+					res := cl.Get("/api/session").Want(t, http.StatusOK)
+
+					if got := decode[struct {
+						Keys []string `json:"keys"`
+					}](t, res); len(got.Keys) != 0 {
+						t.Fatalf("keys %v, want none: the session was not flushed", got.Keys)
+					}
+					c.wantForgotten(t, res)
+					wantRowGone(t, app, key)
+				})
+
+				t.Run(c.name+": after "+inv.name+", POST /api/session/visit starts over in a new session", func(t *testing.T) {
+					u := register(t, app, "visit"+itoa(i)+"_"+c.name)
+					cl := c.new()
+					login(t, cl, u.Username)
+					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+					key := cl.SessionKey()
+
+					inv.change(t, u.ID)
+					res := cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
+
+					if v := decode[visit](t, res); v.Count != 1 {
+						t.Fatalf("visit_count %d, want 1: the ended login's data was kept", v.Count)
+					}
+					wantRowGone(t, app, key)
+					if fresh := cl.SessionKey(); fresh == key || fresh == "" {
+						t.Fatalf("the key is %q after the flush, was %q", fresh, key)
+					}
+					wantAnonymous(t, cl)
+				})
+			}
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,6 +244,41 @@ func TestLoginThrottle(t *testing.T) {
 			})
 		})
 
+		t.Run("429 at once", func(t *testing.T) {
+			t.Run("20 wrong passwords for one username sent at once: only 3 are checked, the rest are refused", func(t *testing.T) {
+				app, _ := fresh(t)
+				register(t, app, "alice")
+
+				got := allAtOnce(20, func(int) *apitest.Response {
+					return attempt(app.Browser(), "alice", "wrong-password")
+				})
+
+				wantRefusedBeyond(t, got, limits.PerUser)
+			})
+
+			t.Run("20 wrong passwords for one username sent at once to two API processes: only 3 are checked", func(t *testing.T) {
+				url, clk := newURL(t), apitest.NewClock()
+				apps := []*apitest.App{throttled(t, url, clk), throttled(t, url, clk)}
+				register(t, apps[0], "alice")
+
+				got := allAtOnce(20, func(i int) *apitest.Response {
+					return attempt(apps[i%2].Browser(), "alice", "wrong-password")
+				})
+
+				wantRefusedBeyond(t, got, limits.PerUser)
+			})
+
+			t.Run("20 wrong passwords for different usernames from one address sent at once: only 10 are checked", func(t *testing.T) {
+				app, _ := fresh(t)
+
+				got := allAtOnce(20, func(i int) *apitest.Response {
+					return attempt(app.Browser(), "guess"+itoa(i), "wrong-password")
+				})
+
+				wantRefusedBeyond(t, got, limits.PerAddr)
+			})
+		})
+
 		t.Run("200", func(t *testing.T) {
 			t.Run("once the oldest failure has left the window, alice logs in", func(t *testing.T) {
 				app, clk := fresh(t)
@@ -346,4 +382,45 @@ func TestLoginThrottle(t *testing.T) {
 			})
 		})
 	})
+}
+
+// allAtOnce sends n requests, each made by send, at the same time, and
+// returns the responses in the order of i.
+func allAtOnce(n int, send func(i int) *apitest.Response) []*apitest.Response {
+	got := make([]*apitest.Response, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got[i] = send(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return got
+}
+
+// wantRefusedBeyond checks that exactly max of the failed logins in got were
+// checked (401) and the others refused (429, with the whole window to wait:
+// the clock stood still).
+func wantRefusedBeyond(t *testing.T, got []*apitest.Response, max int) {
+	t.Helper()
+	checked := 0
+	for _, res := range got {
+		if res == nil {
+			t.Fatal("a request did not complete") // its goroutine has reported why
+		}
+		if res.StatusCode == http.StatusUnauthorized {
+			res.WantError(t, http.StatusUnauthorized, "invalid_credentials")
+			checked++
+			continue
+		}
+		wantThrottled(t, res, limits.Window)
+	}
+	if checked != max {
+		t.Fatalf("%d of %d failed logins sent at once were checked (401), want %d; the rest refused (429)", checked, len(got), max)
+	}
 }
