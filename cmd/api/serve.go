@@ -18,6 +18,7 @@ import (
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
+	"github.com/djsessions/api/internal/wizard"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -57,6 +58,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
 		}),
+		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
