@@ -16,6 +16,7 @@ import (
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
+	"github.com/djsessions/api/internal/wizard"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -54,6 +55,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
 		}),
+		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},

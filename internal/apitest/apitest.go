@@ -26,6 +26,7 @@ import (
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
 	"github.com/djsessions/api/internal/testdb"
+	"github.com/djsessions/api/internal/wizard"
 )
 
 // SecretKey is the SECRET_KEY the test API signs with: the one of
@@ -91,6 +92,7 @@ func New(t testing.TB, opts Options) *App {
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
 		}),
+		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
 		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:        api.OpenAPI,

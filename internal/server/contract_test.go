@@ -22,6 +22,7 @@ import (
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
 	"github.com/djsessions/api/internal/testdb"
+	"github.com/djsessions/api/internal/wizard"
 )
 
 // contractDoc loads and validates openapi.yaml as the tests and clients do.
@@ -48,6 +49,7 @@ func contractServer(t *testing.T) *echo.Echo {
 		Logger:   logger,
 		Sessions: sessions,
 		Auth:     auth.NewService(auth.NewRepository(db), auth.Config{Hasher: password.NewHasher(apitest.PasswordIterations)}),
+		Wizard:   wizard.NewService(wizard.NewRepository(db), nil),
 		Checks:   []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:  api.OpenAPI,
 	}).Echo

@@ -18,6 +18,7 @@ import (
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/sessionapi"
 	"github.com/djsessions/api/internal/web"
+	"github.com/djsessions/api/internal/wizard"
 )
 
 // Check reports whether one dependency is usable; readiness runs them all.
@@ -31,6 +32,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Sessions *session.Manager
 	Auth     *auth.Service
+	Wizard   *wizard.Service
 	Checks   []Check // run by GET /readyz
 	OpenAPI  []byte  // served at GET /openapi.yaml
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
@@ -68,6 +70,7 @@ func New(d Deps) *Server {
 	accounts.Register(api.Group("/auth"))
 	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
 	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
+	wizard.NewHandler(d.Wizard, d.Auth).Register(api.Group("/wizard"))
 	return &Server{e}
 }
 
