@@ -40,7 +40,10 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions := newSessions(cfg, db, logger)
+	sessions, err := newSessions(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
