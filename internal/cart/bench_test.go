@@ -65,6 +65,7 @@ func BenchmarkCart(b *testing.B) {
 	})
 
 	b.Run("write/POST-cart-items", func(b *testing.B) {
+		send(http.MethodPut, linePath(brush.ID), `{"quantity":1}`) // as -count runs it again
 		n := 0
 		for b.Loop() {
 			if n++; n%900 == 0 {
