@@ -72,10 +72,13 @@ func NewService(catalog Catalog, now func() time.Time) *Service {
 // Products returns the catalog: the products on sale.
 func (svc *Service) Products(ctx context.Context) ([]Product, error) {
 	ps, err := svc.catalog.List(ctx)
-	if ps == nil {
-		ps = []Product{}
+	if err != nil {
+		return nil, err
 	}
-	return ps, err
+	if ps == nil {
+		ps = []Product{} // an empty catalog is [], not null
+	}
+	return ps, nil
 }
 
 // Cart returns the cart in s. Lines whose product is gone are left out of
