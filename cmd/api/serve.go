@@ -13,6 +13,7 @@ import (
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
@@ -59,6 +60,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			}),
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
+		Cart:           cart.NewService(cart.NewRepository(db), time.Now),
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
