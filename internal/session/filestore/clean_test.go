@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -149,14 +150,10 @@ func holdLock(t *testing.T, dir, key string) (release func()) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	must(t, err)
 	must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
-	var released bool
-	release = func() {
-		if !released {
-			released = true
-			os.Remove(path)
-			f.Close()
-		}
-	}
+	release = sync.OnceFunc(func() {
+		os.Remove(path) // before letting go, as the store does
+		f.Close()
+	})
 	t.Cleanup(release)
 	return release
 }
