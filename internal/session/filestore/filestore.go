@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,7 +248,7 @@ func (s *Store) writeTemp(key string, r session.Record) (string, error) {
 	if err == nil {
 		// After the last write, which would set the time again; before
 		// the fsync, which makes the time durable with the data.
-		err = os.Chtimes(f.Name(), time.Time{}, r.Expiry.Add(-s.age))
+		err = os.Chtimes(f.Name(), time.Time{}, s.mtime(r.Expiry))
 	}
 	if err == nil {
 		err = f.Sync()
@@ -285,6 +286,27 @@ func (s *Store) syncDir() error {
 // path is the session file of key, which must be valid: only [a-z0-9],
 // so the name cannot leave the directory.
 func (s *Store) path(key string) string { return filepath.Join(s.dir, s.prefix+key) }
+
+// Modification times that mtime gives: os.Chtimes takes a time as Unix
+// nanoseconds, an int64, and garbles one outside it.
+var (
+	minMtime = time.Unix(0, 0)
+	maxMtime = time.Unix(0, math.MaxInt64) // April 2262
+)
+
+// mtime is the modification time that makes a file expire at expiry,
+// within what os.Chtimes can set: a session that expires before 1970 has
+// expired either way, and one made to last past 2262 lasts long enough.
+func (s *Store) mtime(expiry time.Time) time.Time {
+	switch t := expiry.Add(-s.age); {
+	case t.Before(minMtime):
+		return minMtime
+	case t.After(maxMtime):
+		return maxMtime
+	default:
+		return t
+	}
+}
 
 // expiry is when the session in the file described by fi expires.
 func (s *Store) expiry(fi fs.FileInfo) time.Time { return fi.ModTime().Add(s.age) }

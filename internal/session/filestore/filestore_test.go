@@ -97,6 +97,26 @@ func wantFile(t *testing.T, dir, key, data string, expiry time.Time) {
 	}
 }
 
+func TestExpiriesBeyondWhatAFileTimeHoldsKeepTheirSide(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, t.TempDir())
+	for i, c := range []struct {
+		expiry time.Time
+		live   bool
+	}{
+		{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), true},
+		{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Time{}, false},
+	} {
+		must(t, st.Create(ctx, key(i), rec("data", c.expiry)))
+		if _, found, err := st.Load(ctx, key(i)); found != c.live || err != nil {
+			t.Errorf("a session expiring %v: found %v, err %v; want found %v", c.expiry, found, err, c.live)
+		}
+	}
+}
+
 func TestKeysNeverBecomePathsOutsideTheDirectory(t *testing.T) {
 	ctx := context.Background()
 	parent := t.TempDir()
