@@ -229,10 +229,10 @@ func TestRevokeSession(t *testing.T) {
 				}
 			})
 
-			for _, c := range clients(app) {
-				t.Run(c.name+": revoking the current session logs this client out", func(t *testing.T) {
-					u := register(t, app, "self-revoker-"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": revoking the current session logs this client out", func(t *testing.T) {
+					u := register(t, app, "self-revoker-"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					other := app.Browser()
 					login(t, other, u.Username)
@@ -240,7 +240,7 @@ func TestRevokeSession(t *testing.T) {
 
 					res := cl.Delete("/api/auth/sessions/"+idOf(t, cl)).Want(t, http.StatusNoContent)
 
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 					wantAnonymous(t, cl)
@@ -317,17 +317,17 @@ func TestLogoutAll(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": every session of the user ends, this one included, and no one else's", func(t *testing.T) {
-					u := register(t, app, "everywhere-"+c.name)
-					bystander := register(t, app, "bystander-"+c.name)
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": every session of the user ends, this one included, and no one else's", func(t *testing.T) {
+					u := register(t, app, "everywhere-"+c.Name)
+					bystander := register(t, app, "bystander-"+c.Name)
 					theirs := app.Browser()
 					login(t, theirs, bystander.Username)
 					visitor := app.Mobile()
 					visitor.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					devs := devices(t, app, u) // the phone (an app), the laptop, the tablet
 					caller := devs[1]
-					if c.mobile {
+					if c.Mobile {
 						caller = devs[0]
 					}
 					var keys []string
@@ -337,7 +337,7 @@ func TestLogoutAll(t *testing.T) {
 
 					res := caller.Post("/api/auth/logout-all", nil).Want(t, http.StatusNoContent)
 
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					for i, d := range devs {
 						wantRowGone(t, app, keys[i])
 						d.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
@@ -404,7 +404,7 @@ func TestSessionBegunByDjango(t *testing.T) {
 			}
 
 			clk.Advance(30 * time.Second)
-			django := clients(app)[0].withKey(key)
+			django := apitest.Transports(app)[0].WithKey(key)
 			django.Header.Set("User-Agent", safari)
 			if got := decode[me](t, django.Get("/api/auth/me").Want(t, http.StatusOK)); got.ID != u.ID {
 				t.Fatalf("the Django session is user %d's, want %d's", got.ID, u.ID)
@@ -417,7 +417,7 @@ func TestSessionBegunByDjango(t *testing.T) {
 			if s := list[0]; s.Current || s.IP != localhost || !s.LastActivity.Equal(clk.Now()) || !s.CreatedAt.Equal(clk.Now()) {
 				t.Fatalf("the Django session is listed as %+v, want first seen and last used %v, from %s", s, clk.Now(), localhost)
 			}
-			if own := current(t, mySessions(t, clients(app)[0].withKey(key))); own.ID != list[0].ID {
+			if own := current(t, mySessions(t, apitest.Transports(app)[0].WithKey(key))); own.ID != list[0].ID {
 				t.Fatalf("the Django session sees %+v as current, want itself, %+v", own, list[0])
 			}
 
@@ -432,9 +432,9 @@ func TestSessionBegunByDjango(t *testing.T) {
 
 			clk.Advance(30 * time.Second)
 			firstSeen := clk.Now()
-			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+			apitest.Transports(app)[0].WithKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
 			clk.Advance(2 * time.Minute)
-			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+			apitest.Transports(app)[0].WithKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
 
 			s := mySessions(t, api.cl)[0]
 			if s.Current || !s.CreatedAt.Equal(firstSeen) || !s.LastActivity.Equal(clk.Now()) {
@@ -567,7 +567,7 @@ func idsByAgent(t *testing.T, list []activeSession) map[string]string {
 // anonymous session, and one that has logged out.
 func wantLoginRequired(t *testing.T, app *apitest.App, method, path string) {
 	t.Helper()
-	for _, c := range clients(app) {
+	for _, c := range apitest.Transports(app) {
 		for _, state := range []struct {
 			name  string
 			setup func(cl *apitest.Client)
@@ -577,12 +577,12 @@ func wantLoginRequired(t *testing.T, app *apitest.App, method, path string) {
 				cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 			}},
 			{"logged out", func(cl *apitest.Client) {
-				login(t, cl, register(t, app, "gone-"+c.name).Username)
+				login(t, cl, register(t, app, "gone-"+c.Name).Username)
 				cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
 			}},
 		} {
-			t.Run(c.name+": "+state.name, func(t *testing.T) {
-				cl := c.new()
+			t.Run(c.Name+": "+state.name, func(t *testing.T) {
+				cl := c.New()
 				state.setup(cl)
 				cl.Do(method, path, nil).WantError(t, http.StatusUnauthorized, "not_authenticated")
 			})
