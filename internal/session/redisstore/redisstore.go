@@ -45,7 +45,9 @@ type Store struct {
 
 // New returns a Store on rdb whose keys all begin with prefix ("" means
 // DefaultPrefix), so that deployments sharing a Redis keep apart by giving
-// different prefixes.
+// different prefixes. rdb should be made with ContextTimeoutEnabled, as
+// NewClient makes it: without it, a Redis that stops answering holds each
+// call for go-redis's own timeouts, past the Manager's store timeout.
 func New(rdb redis.UniversalClient, prefix string) *Store {
 	return &Store{rdb: rdb, prefix: cmp.Or(prefix, DefaultPrefix)}
 }
