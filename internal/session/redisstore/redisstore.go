@@ -38,6 +38,11 @@ var errInvalidKey = errors.New("redisstore: invalid session key")
 // Update and Rotate are optimistic: WATCH, read, edit, then MULTI/EXEC,
 // again from the start if another write got in between. Writes that change
 // a session and its user's set do so in one MULTI.
+//
+// The Redis should not evict (maxmemory-policy noeviction): every key here
+// has an expiry, so any volatile-* policy may drop one, and an evicted
+// session is a logout, an evicted user set a session that logout
+// everywhere no longer finds.
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
