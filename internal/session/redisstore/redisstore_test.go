@@ -1,12 +1,9 @@
 package redisstore_test
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -15,56 +12,16 @@ import (
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/redisstore"
 	"github.com/djsessions/api/internal/session/sessiontest"
+	"github.com/djsessions/api/internal/testredis"
 )
 
-// defaultTestURL is the Redis the tests use unless TEST_REDIS_URL names
-// another.
-const defaultTestURL = "redis://127.0.0.1:6379/0"
-
 // newClient returns a client of the test Redis, closed when the test ends.
-func newClient(t testing.TB) *redis.Client {
-	t.Helper()
-	c, err := redisstore.NewClient(cmp.Or(os.Getenv("TEST_REDIS_URL"), defaultTestURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("Redis is needed for this test (start it, or set TEST_REDIS_URL): %v", err)
-	}
-	return c
-}
+func newClient(t testing.TB) *redis.Client { return testredis.Client(t) }
 
-// newStore returns a store under a key prefix of its own (see newPrefix).
+// newStore returns a store under a key prefix of the test's own.
 func newStore(t testing.TB, c *redis.Client) *redisstore.Store {
 	t.Helper()
-	return redisstore.New(c, newPrefix(t, c))
-}
-
-// newPrefix returns a key prefix of the test's own, whose keys are deleted
-// when the test ends, so that tests running at once, or a deployment sharing
-// the Redis, never see each other's keys.
-func newPrefix(t testing.TB, c *redis.Client) string {
-	t.Helper()
-	prefix := "test:" + rand.Text() + ":" // base32: nothing SCAN's MATCH would read as a pattern
-	t.Cleanup(func() {
-		ctx := context.Background()
-		var keys []string
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("deleting the keys under %s: %v", prefix, err)
-			return
-		}
-		if len(keys) > 0 {
-			if err := c.Del(ctx, keys...).Err(); err != nil {
-				t.Errorf("deleting the keys under %s: %v", prefix, err)
-			}
-		}
-	})
-	return prefix
+	return redisstore.New(c, testredis.Prefix(t, c))
 }
 
 func TestStoreConformance(t *testing.T) {
@@ -173,7 +130,8 @@ func TestPrefixesKeepTwoDeploymentsApart(t *testing.T) {
 	must(t, one.Create(ctx, someKey, session.Record{Data: "one", Expiry: later(), Meta: mine}))
 	must(t, two.Create(ctx, someKey, session.Record{Data: "two", Expiry: later(), Meta: mine}))
 
-	n, err := one.DeleteByUser(ctx, 7, "")
+	deleted, err := one.DeleteByUser(ctx, 7, "")
+	n := len(deleted)
 	must(t, err)
 	if n != 1 {
 		t.Fatalf("DeleteByUser deleted %d sessions, want the one of its own deployment", n)
@@ -189,7 +147,7 @@ func TestPrefixesKeepTwoDeploymentsApart(t *testing.T) {
 func TestEverythingKeptOfASessionExpiresWithIt(t *testing.T) {
 	c := newClient(t)
 	ctx := context.Background()
-	prefix := newPrefix(t, c)
+	prefix := testredis.Prefix(t, c)
 	st := redisstore.New(c, prefix)
 	expiresAt := func(key string) time.Time {
 		t.Helper()
@@ -242,8 +200,8 @@ func TestASessionWhoseUserChangedIsTheNewUsers(t *testing.T) {
 	if entries, err := st.ByUser(ctx, 8, time.Now()); err != nil || len(entries) != 1 || entries[0].Key != someKey {
 		t.Fatalf("ByUser(8): %+v, %v; want the session", entries, err)
 	}
-	if n, err := st.DeleteByUser(ctx, 7, ""); err != nil || n != 0 {
-		t.Fatalf("DeleteByUser(7) = %d, %v; want nothing deleted", n, err)
+	if deleted, err := st.DeleteByUser(ctx, 7, ""); err != nil || len(deleted) != 0 {
+		t.Fatalf("DeleteByUser(7) = %v, %v; want nothing deleted", deleted, err)
 	}
 	if _, found, err := st.Load(ctx, someKey); err != nil || !found {
 		t.Fatalf("Load: found %v, err %v; want the session", found, err)

@@ -66,9 +66,9 @@ func (s *Store) ByUser(ctx context.Context, userID int64, now time.Time) ([]sess
 // same MULTI that moved the session, so the next pass ends it; one that
 // would commit after its old key is deleted finds its WATCH broken, and on
 // retrying finds the session gone.
-func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) (int, error) {
+func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) ([]string, error) {
 	users := s.userKey(userID)
-	deleted := 0
+	var deleted []string
 	for {
 		keys, err := s.rdb.SMembers(ctx, users).Result()
 		if err != nil {
@@ -78,8 +78,8 @@ func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) (in
 		if len(keys) == 0 {
 			return deleted, nil
 		}
-		n, err := s.deleteOwned(ctx, userID, keys)
-		deleted += n
+		gone, err := s.deleteOwned(ctx, userID, keys)
+		deleted = append(deleted, gone...)
 		if err != nil {
 			return deleted, err
 		}
@@ -91,7 +91,7 @@ func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) (in
 // another user (its user changed under the same key) is left alone; one
 // with no user named is deleted, since ending too much is the safe mistake
 // for a logout everywhere.
-func (s *Store) deleteOwned(ctx context.Context, userID int64, keys []string) (int, error) {
+func (s *Store) deleteOwned(ctx context.Context, userID int64, keys []string) ([]string, error) {
 	owners := make([]*redis.StringCmd, len(keys))
 	if err := pipeErr(s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
@@ -99,26 +99,30 @@ func (s *Store) deleteOwned(ctx context.Context, userID int64, keys []string) (i
 		}
 		return nil
 	})); err != nil {
-		return 0, err
+		return nil, err
 	}
 	var dels []*redis.IntCmd
+	var delKeys []string
 	members := make([]any, len(keys))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, k := range keys {
 			members[i] = k
 			if owner, _ := owners[i].Int64(); owner == 0 || owner == userID {
 				dels = append(dels, p.Del(ctx, s.dataKey(k)))
+				delKeys = append(delKeys, k)
 				p.Del(ctx, s.metaKey(k))
 			}
 		}
 		p.SRem(ctx, s.userKey(userID), members...)
 		return nil
 	}); err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
-	for _, d := range dels {
-		n += int(d.Val())
+	var deleted []string
+	for i, d := range dels {
+		if d.Val() > 0 {
+			deleted = append(deleted, delKeys[i])
+		}
 	}
-	return n, nil
+	return deleted, nil
 }
