@@ -46,6 +46,7 @@ type Options struct {
 	TrustedProxies []*net.IPNet
 	Session        session.Options // Logger and Now are filled in
 	Now            func() time.Time
+	Logger         *slog.Logger // default: warnings and errors, to the test's log
 }
 
 // App is a running API.
@@ -67,7 +68,10 @@ func New(t testing.TB, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now

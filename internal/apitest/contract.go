@@ -52,11 +52,15 @@ func loadContract(t testing.TB) *contract {
 	return loaded.c
 }
 
-// check fails the test if the response is not one openapi.yaml describes.
+// check fails the test if the response is not one openapi.yaml describes,
+// or lacks a header its conventions promise on every response.
 // A request to a route that openapi.yaml lacks must get the error envelope
 // with 404 or 405; any other answer means the contract misses a route.
 func (c *contract) check(t testing.TB, req *http.Request, res *http.Response, body []byte) {
 	t.Helper()
+	if res.Header.Get("X-Request-ID") == "" {
+		t.Errorf("contract: %s %s → %d has no X-Request-ID", req.Method, req.URL.Path, res.StatusCode)
+	}
 	ctx := context.Background()
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
