@@ -57,6 +57,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		TrustedProxies: cfg.TrustedProxies,
+		AllowedOrigins: cfg.AllowedOrigins,
+		HSTS:           cfg.CookieSecure,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
 		},

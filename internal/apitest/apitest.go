@@ -44,7 +44,8 @@ type Options struct {
 	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
 	TrustedProxies []*net.IPNet
-	Session        session.Options // Logger and Now are filled in
+	AllowedOrigins []string        // CORS_ALLOWED_ORIGINS
+	Session        session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
 	Now            func() time.Time
 	Logger         *slog.Logger // default: warnings and errors, to the test's log
 }
@@ -98,6 +99,8 @@ func New(t testing.TB, opts Options) *App {
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
+		AllowedOrigins: opts.AllowedOrigins,
+		HSTS:           so.CookieSecure,
 		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,

@@ -39,6 +39,13 @@ type Deps struct {
 	// (TRUSTED_PROXIES); the client address is otherwise the connection's.
 	TrustedProxies []*net.IPNet
 	Now            func() time.Time
+
+	// AllowedOrigins (CORS_ALLOWED_ORIGINS) may call the API from browser
+	// pages, with credentials, and are trusted for cross-origin writes.
+	AllowedOrigins []string
+	// HSTS (SESSION_COOKIE_SECURE: the API is served over HTTPS only)
+	// sends Strict-Transport-Security.
+	HSTS bool
 }
 
 // New returns the API's HTTP handler.
@@ -55,7 +62,9 @@ func New(d Deps) *Server {
 	// write to, the session store. (A group middleware would do, but Echo
 	// then answers 404 instead of 405 for a wrong method in the group.)
 	accounts := auth.NewHandler(d.Auth)
-	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.JSONCharset, web.LimitBody,
+	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.JSONCharset,
+		under("/api/", web.NoStore), web.StrictTransport(d.HSTS),
+		web.CORS(d.AllowedOrigins), web.CrossOrigin(d.AllowedOrigins), web.LimitBody,
 		under("/api/", d.Sessions.Middleware()), under("/api/", accounts.TrackActivity))
 
 	e.GET("/healthz", func(c echo.Context) error {
