@@ -67,7 +67,7 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	sessions := newSessions(cfg, db, logger)
+	sessions := newSessions(cfg, db, logger, nil)
 	old, err := auth.NewThrottle(db, auth.ThrottleLimits{Window: cfg.LoginFailureWindow}).Prune(ctx, time.Now())
 	if err != nil {
 		return err

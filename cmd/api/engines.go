@@ -5,12 +5,15 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
 )
 
-// newSessions builds the session engine that SESSION_ENGINE names.
-func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) *session.Manager {
+// newSessions builds the session engine that SESSION_ENGINE names. Its
+// store's operations are counted by m; nil counts nothing (clearsessions,
+// which no one scrapes).
+func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger, m *metrics.Metrics) *session.Manager {
 	opts := session.Options{
 		CookieName:           cfg.CookieName,
 		CookieDomain:         cfg.CookieDomain,
@@ -30,5 +33,9 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) *session.Manager 
 		return session.NewCookieManager(signer, opts)
 	}
 	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
-	return session.NewManager(dbstore.New(db), signer, opts)
+	var store session.Store = dbstore.New(db)
+	if m != nil {
+		store = m.Store(cfg.SessionEngine, store)
+	}
+	return session.NewManager(store, signer, opts)
 }

@@ -40,7 +40,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions := newSessions(cfg, db, logger)
+	m := newMetrics()
+	sessions := newSessions(cfg, db, logger, m)
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -54,11 +55,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
+			Failures: m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		TrustedProxies: cfg.TrustedProxies,
 		AllowedOrigins: cfg.AllowedOrigins,
 		HSTS:           cfg.CookieSecure,
+		Metrics:        m,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
 		},

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
@@ -76,6 +78,7 @@ func New(t testing.TB, opts Options) *App {
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
+	m := metrics.New(prometheus.NewRegistry())
 	var sessions *session.Manager
 	switch opts.Engine {
 	case "", "db":
@@ -96,11 +99,13 @@ func New(t testing.TB, opts Options) *App {
 			Sessions:      sessions,
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
+			Failures:      m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
 		AllowedOrigins: opts.AllowedOrigins,
 		HSTS:           so.CookieSecure,
+		Metrics:        m,
 		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,
