@@ -67,7 +67,7 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	sessions, err := newSessions(cfg, db, logger)
+	sessions, err := newSessions(cfg, db, logger, nil)
 	if err != nil {
 		return err
 	}

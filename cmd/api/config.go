@@ -53,6 +53,11 @@ type Config struct {
 	LoginFailureWindow      time.Duration
 	TrustedProxies          []*net.IPNet
 
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that
+	// may call the API with credentials (CORS), and whose cross-origin
+	// writes are trusted.
+	AllowedOrigins []string
+
 	ListenAddr string
 	LogLevel   slog.Level
 }
@@ -75,7 +80,7 @@ var engines = map[string]string{
 // notYetAvailable are settings of API.md whose features this version does
 // not have. Setting one is refused rather than silently ignored.
 var notYetAvailable = []string{
-	"SESSION_CACHE_URL", "CORS_ALLOWED_ORIGINS",
+	"SESSION_CACHE_URL",
 }
 
 // loadConfig reads the configuration through getenv. Every bad value is
@@ -107,6 +112,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LoginMaxFailuresPerAddr: p.integer("LOGIN_MAX_FAILURES_PER_ADDR", 50, 1, 1_000_000),
 		LoginFailureWindow:      p.seconds("LOGIN_FAILURE_WINDOW", 900),
 		TrustedProxies:          p.networks("TRUSTED_PROXIES"),
+		AllowedOrigins:          p.origins("CORS_ALLOWED_ORIGINS"),
 
 		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
 		LogLevel:   p.logLevel("LOG_LEVEL"),
@@ -265,6 +271,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("LOGIN_MAX_FAILURES_PER_ADDR", c.LoginMaxFailuresPerAddr),
 		slog.Int("LOGIN_FAILURE_WINDOW", int(c.LoginFailureWindow/time.Second)),
 		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
+		slog.Any("CORS_ALLOWED_ORIGINS", c.AllowedOrigins),
 		slog.String("LISTEN_ADDR", c.ListenAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
@@ -411,6 +418,44 @@ func (p *parser) networks(name string) []*net.IPNet {
 		out = append(out, n)
 	}
 	return out
+}
+
+// origins reads browser origins, scheme://host[:port] as a browser sends
+// them in Origin: http or https, no path, query, fragment or user. Scheme and
+// host are case-insensitive and a default port is implied, so they are
+// written in the one form browsers use (lower case, no :443 on https), for
+// the comparison with Origin to be exact.
+func (p *parser) origins(name string) []string {
+	var out []string
+	for _, s := range p.list(name) {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" || !validPort(u.Port()) {
+			p.fail(name, "%q is not an origin such as https://app.example.com or http://localhost:5173 (scheme, host and port only: no path, not even a trailing /)", s)
+			continue
+		}
+		if strings.Contains(u.Host, "*") {
+			p.fail(name, "%q: wildcards are not allowed; list each origin", s)
+			continue
+		}
+		host := strings.ToLower(u.Host)
+		if port := u.Port(); (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+			host = strings.ToLower(u.Hostname())
+			if strings.Contains(host, ":") {
+				host = "[" + host + "]"
+			}
+		}
+		out = append(out, u.Scheme+"://"+host)
+	}
+	return out
+}
+
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func (p *parser) sameSite(name string) http.SameSite {

@@ -6,13 +6,16 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
 	"github.com/djsessions/api/internal/session/filestore"
 )
 
-// newSessions builds the session engine that SESSION_ENGINE names.
-func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager, error) {
+// newSessions builds the session engine that SESSION_ENGINE names. Its
+// store's operations are counted by m; nil counts nothing (clearsessions,
+// which no one scrapes).
+func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger, m *metrics.Metrics) (*session.Manager, error) {
 	opts := session.Options{
 		CookieName:           cfg.CookieName,
 		CookieDomain:         cfg.CookieDomain,
@@ -47,5 +50,8 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager
 		store = fs
 	}
 	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
+	if m != nil {
+		store = m.Store(cfg.SessionEngine, store)
+	}
 	return session.NewManager(store, signer, opts), nil
 }

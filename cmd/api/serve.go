@@ -41,7 +41,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions, err := newSessions(cfg, db, logger)
+	m := newMetrics()
+	sessions, err := newSessions(cfg, db, logger, m)
 	if err != nil {
 		return err
 	}
@@ -58,10 +59,14 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
+			Failures: m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		Cart:           cart.NewService(cart.NewRepository(db), time.Now),
 		TrustedProxies: cfg.TrustedProxies,
+		AllowedOrigins: cfg.AllowedOrigins,
+		HSTS:           cfg.CookieSecure,
+		Metrics:        m,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},
 		},

@@ -19,10 +19,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/cart"
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
@@ -47,8 +49,10 @@ type Options struct {
 	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
 	TrustedProxies []*net.IPNet
-	Session        session.Options // Logger and Now are filled in
+	AllowedOrigins []string        // CORS_ALLOWED_ORIGINS
+	Session        session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
 	Now            func() time.Time
+	Logger         *slog.Logger // default: warnings and errors, to the test's log
 }
 
 // App is a running API.
@@ -70,10 +74,14 @@ func New(t testing.TB, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
+	m := metrics.New(prometheus.NewRegistry())
 	var sessions *session.Manager
 	switch opts.Engine {
 	case "", "db":
@@ -100,10 +108,14 @@ func New(t testing.TB, opts Options) *App {
 			Sessions:      sessions,
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
+			Failures:      m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
 		Cart:           cart.NewService(cart.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
+		AllowedOrigins: opts.AllowedOrigins,
+		HSTS:           so.CookieSecure,
+		Metrics:        m,
 		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,

@@ -88,6 +88,7 @@ type Config struct {
 	RememberMeAge time.Duration
 	IdleTimeout   time.Duration // SESSION_IDLE_TIMEOUT; 0 turns it off
 	Now           func() time.Time
+	Failures      FailureCounter // nil: refused logins are not counted
 }
 
 // Service holds the rules of accounts.

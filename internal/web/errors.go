@@ -60,8 +60,8 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		e := toAppError(err)
 		status := statusOf[e.Code]
 		if status >= 500 {
-			logger.Error("request failed", "method", c.Request().Method,
-				"path", c.Request().URL.Path, "status", status, "err", err)
+			logger.Error("request failed", "request_id", RequestID(c.Request().Context()),
+				"method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 		}
 		if c.Response().Committed {
 			return
