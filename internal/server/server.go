@@ -14,6 +14,7 @@ import (
 
 	"github.com/djsessions/api/internal/apperr"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/docs"
 	"github.com/djsessions/api/internal/preferences"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/sessionapi"
@@ -65,6 +66,7 @@ func New(d Deps) *Server {
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
+	docs.NewHandler().Register(e)
 
 	api := e.Group("/api")
 	accounts.Register(api.Group("/auth"))
