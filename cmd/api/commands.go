@@ -67,7 +67,10 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	sessions := newSessions(cfg, db, logger)
+	sessions, err := newSessions(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	old, err := auth.NewThrottle(db, auth.ThrottleLimits{Window: cfg.LoginFailureWindow}).Prune(ctx, time.Now())
 	if err != nil {
 		return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +32,7 @@ type Config struct {
 	SecretKeyFallbacks []string
 	SecretKeyGenerated bool // SECRET_KEY was not set: generated once and kept in var/
 	SessionEngine      string
+	EncryptionKeys     [][]byte // SESSION_ENCRYPTION_KEYS; none: data is stored as Django stores it
 
 	CookieAge            time.Duration
 	CookieName           string
@@ -83,6 +86,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DatabaseURL:        p.str("DATABASE_URL", "sqlite:./"+varDir+"/db.sqlite3"),
 		SecretKey:          getenv("SECRET_KEY"),
 		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
+		EncryptionKeys:     p.keys("SESSION_ENCRYPTION_KEYS"),
 
 		CookieAge:            p.seconds("SESSION_COOKIE_AGE", 1209600),
 		CookieName:           p.str("SESSION_COOKIE_NAME", "sessionid"),
@@ -237,6 +241,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("DATABASE_URL", db),
 		slog.String("SECRET_KEY", secret),
 		slog.Int("SECRET_KEY_FALLBACKS", len(c.SecretKeyFallbacks)),
+		slog.Int("SESSION_ENCRYPTION_KEYS", len(c.EncryptionKeys)),
 		slog.String("SESSION_ENGINE", c.SessionEngine),
 		slog.Int("SESSION_COOKIE_AGE", int(c.CookieAge/time.Second)),
 		slog.String("SESSION_COOKIE_NAME", c.CookieName),
@@ -313,6 +318,28 @@ func (p *parser) list(name string) []string {
 		out = append(out, strings.TrimSpace(s))
 	}
 	return out
+}
+
+// keys reads a comma-separated list of 32-byte keys, each as 64 hex digits
+// or as base64 (standard or URL-safe, padded or not).
+func (p *parser) keys(name string) [][]byte {
+	var keys [][]byte
+	for i, v := range p.list(name) {
+		k, err := hex.DecodeString(v)
+		if err != nil {
+			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+				if k, err = enc.DecodeString(v); err == nil {
+					break
+				}
+			}
+		}
+		if err != nil || len(k) != 32 {
+			p.fail(name, "key %d is not 32 bytes in hex or base64 (make one with: openssl rand -base64 32)", i+1)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 func (p *parser) boolean(name string, def bool) bool {

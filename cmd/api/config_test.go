@@ -65,6 +65,24 @@ func TestConfigAcceptsTheSignedCookiesEngineByEitherName(t *testing.T) {
 	}
 }
 
+func TestConfigReadsEncryptionKeysInHexOrBase64(t *testing.T) {
+	hexKey := strings.Repeat("ab", 32)
+	b64Key := "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=" // the same 32 bytes
+	c, err := loadConfig(env(map[string]string{"SESSION_ENCRYPTION_KEYS": hexKey + ", " + b64Key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.EncryptionKeys) != 2 || string(c.EncryptionKeys[0]) != string(c.EncryptionKeys[1]) || len(c.EncryptionKeys[0]) != 32 {
+		t.Fatalf("keys %x, want the same 32 bytes twice", c.EncryptionKeys)
+	}
+	for _, bad := range []string{"short", strings.Repeat("ab", 16), strings.Repeat("ab", 33)} {
+		_, err := loadConfig(env(map[string]string{"SESSION_ENCRYPTION_KEYS": bad}))
+		if err == nil || !strings.Contains(err.Error(), "SESSION_ENCRYPTION_KEYS") {
+			t.Errorf("SESSION_ENCRYPTION_KEYS=%s: err %v, want one naming the variable", bad, err)
+		}
+	}
+}
+
 func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 	cases := []struct {
 		name string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/jmoiron/sqlx"
@@ -10,7 +11,7 @@ import (
 )
 
 // newSessions builds the session engine that SESSION_ENGINE names.
-func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) *session.Manager {
+func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager, error) {
 	opts := session.Options{
 		CookieName:           cfg.CookieName,
 		CookieDomain:         cfg.CookieDomain,
@@ -23,12 +24,19 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) *session.Manager 
 		SaveEveryRequest:     cfg.SaveEveryRequest,
 		Logger:               logger,
 	}
+	if len(cfg.EncryptionKeys) > 0 {
+		sealer, err := session.NewSealer(cfg.EncryptionKeys...)
+		if err != nil {
+			return nil, fmt.Errorf("SESSION_ENCRYPTION_KEYS: %w", err)
+		}
+		opts.Sealer = sealer
+	}
 	if cfg.SessionEngine == "signed_cookies" {
 		// Django signs these with their own salt, so a stored session's
 		// signature never passes for a cookie, nor the reverse.
 		signer := session.NewSigner(session.SaltSignedCookies, cfg.SecretKey, cfg.SecretKeyFallbacks...)
-		return session.NewCookieManager(signer, opts)
+		return session.NewCookieManager(signer, opts), nil
 	}
 	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
-	return session.NewManager(dbstore.New(db), signer, opts)
+	return session.NewManager(dbstore.New(db), signer, opts), nil
 }

@@ -85,8 +85,8 @@ func TestMigrateCommandGoesDownAndUp(t *testing.T) {
 		want string
 	}{
 		{[]string{"migrate", "version"}, "schema version 6\n"},
-		{[]string{"migrate", "down"}, "schema version 4\n"}, // no 5 on this branch: migrate steps over the gap
-		{[]string{"migrate", "down", "4"}, "schema version 0\n"},
+		{[]string{"migrate", "down"}, "schema version 5\n"},
+		{[]string{"migrate", "down", "5"}, "schema version 0\n"},
 		{[]string{"migrate", "up"}, "schema version 6\n"},
 	} {
 		var out strings.Builder

@@ -13,6 +13,7 @@ import (
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
@@ -40,7 +41,10 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions := newSessions(cfg, db, logger)
+	sessions, err := newSessions(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -56,6 +60,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			}),
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
+		Cart:           cart.NewService(cart.NewRepository(db), time.Now),
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: []server.Check{
 			{Name: "database", Func: db.PingContext},

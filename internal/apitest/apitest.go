@@ -21,6 +21,7 @@ import (
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
@@ -93,6 +94,7 @@ func New(t testing.TB, opts Options) *App {
 			Now:           opts.Now,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
+		Cart:           cart.NewService(cart.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
 		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:        api.OpenAPI,

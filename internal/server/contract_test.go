@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -17,6 +18,7 @@ import (
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/apitest"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
@@ -50,6 +52,7 @@ func contractServer(t *testing.T) *echo.Echo {
 		Sessions: sessions,
 		Auth:     auth.NewService(auth.NewRepository(db), auth.Config{Hasher: password.NewHasher(apitest.PasswordIterations)}),
 		Wizard:   wizard.NewService(wizard.NewRepository(db), nil),
+		Cart:     cart.NewService(cart.NewRepository(db), time.Now),
 		Checks:   []server.Check{{Name: "database", Func: db.PingContext}},
 		OpenAPI:  api.OpenAPI,
 	}).Echo

@@ -14,6 +14,7 @@ import (
 
 	"github.com/djsessions/api/internal/apperr"
 	"github.com/djsessions/api/internal/auth"
+	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/docs"
 	"github.com/djsessions/api/internal/preferences"
 	"github.com/djsessions/api/internal/session"
@@ -34,6 +35,7 @@ type Deps struct {
 	Sessions *session.Manager
 	Auth     *auth.Service
 	Wizard   *wizard.Service
+	Cart     *cart.Service
 	Checks   []Check // run by GET /readyz
 	OpenAPI  []byte  // served at GET /openapi.yaml
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
@@ -73,6 +75,7 @@ func New(d Deps) *Server {
 	sessionapi.NewHandler(sessionapi.NewService(d.Now)).Register(api.Group("/session"))
 	preferences.NewHandler(preferences.NewService()).Register(api.Group("/session/preferences"))
 	wizard.NewHandler(d.Wizard, d.Auth).Register(api.Group("/wizard"))
+	cart.NewHandler(d.Cart).Register(api)
 	return &Server{e}
 }
 

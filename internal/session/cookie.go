@@ -37,7 +37,11 @@ func (m *Manager) loadFromCookie(value string) *Session {
 	if value == "" || len(value) > MaxCookieSize {
 		return s
 	}
-	payload, signedAt, err := m.signer.Unsign(value)
+	signed, err := m.open(value)
+	if err != nil {
+		return s
+	}
+	payload, signedAt, err := m.signer.Unsign(signed)
 	if err != nil {
 		return s
 	}
@@ -70,7 +74,7 @@ func (m *Manager) saveInCookie(s *Session, fn func(*Session) error) error {
 			return err
 		}
 	}
-	value := m.signer.Sign(encodeData(s.data), m.now())
+	value := m.seal(m.signer.Sign(encodeData(s.data), m.now()))
 	if len(m.opts.CookieName)+1+len(value) > MaxCookieSize {
 		s.restore(snap)
 		return ErrTooLarge

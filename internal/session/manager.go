@@ -41,6 +41,9 @@ type Options struct {
 	ExpireAtBrowserClose bool          // SESSION_EXPIRE_AT_BROWSER_CLOSE
 	SaveEveryRequest     bool          // SESSION_SAVE_EVERY_REQUEST
 
+	// Sealer, if set, encrypts session data at rest (SESSION_ENCRYPTION_KEYS).
+	Sealer *Sealer
+
 	// StoreTimeout bounds each call to the store, so that a stalled
 	// database answers 503 instead of holding the request and a pooled
 	// connection indefinitely. Default 5 seconds.
@@ -248,7 +251,7 @@ func (m *Manager) settle(s *Session, snap snapshot, err error, op string) error 
 // record is s as the store keeps it.
 func (m *Manager) record(s *Session) Record {
 	return Record{
-		Data:   m.signer.Sign(encodeData(s.data), m.now()),
+		Data:   m.seal(m.signer.Sign(encodeData(s.data), m.now())),
 		Expiry: s.ExpiryDate(),
 		Meta:   s.meta,
 	}
@@ -288,12 +291,32 @@ func (m *Manager) delete(ctx context.Context, key string) error {
 	return nil
 }
 
-func (m *Manager) decode(encoded string) (map[string]json.RawMessage, error) {
+func (m *Manager) decode(stored string) (map[string]json.RawMessage, error) {
+	encoded, err := m.open(stored)
+	if err != nil {
+		return nil, err
+	}
 	payload, _, err := m.signer.Unsign(encoded)
 	if err != nil {
 		return nil, err
 	}
 	return decodeData(payload)
+}
+
+// seal encrypts signed data for the store, when encryption is on.
+func (m *Manager) seal(signed string) string {
+	if m.opts.Sealer == nil {
+		return signed
+	}
+	return m.opts.Sealer.Seal(signed)
+}
+
+// open undoes seal.
+func (m *Manager) open(stored string) (string, error) {
+	if m.opts.Sealer == nil {
+		return stored, nil
+	}
+	return m.opts.Sealer.Open(stored)
 }
 
 func (m *Manager) now() time.Time { return m.opts.Now().UTC() }

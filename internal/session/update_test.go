@@ -137,6 +137,20 @@ func TestUpdateOfANewSessionCreatesIt(t *testing.T) {
 	}
 }
 
+func TestUpdateThatChangesNothingInANewSessionStoresNothing(t *testing.T) {
+	f := sqliteFixture(t, session.Options{})
+	s := f.m.New()
+	if err := s.Update(context.Background(), func(s *session.Session) error {
+		s.Delete("cart") // nothing to delete
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Key() != "" || f.rows(t) != 0 {
+		t.Fatalf("key %q, %d rows; want nothing stored", s.Key(), f.rows(t))
+	}
+}
+
 func TestUpdateOrCycleOfASessionDeletedMeanwhileIsInterrupted(t *testing.T) {
 	for name, change := range map[string]func(context.Context, *session.Session) error{
 		"update": func(ctx context.Context, s *session.Session) error { return s.Update(ctx, increment) },
