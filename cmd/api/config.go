@@ -33,6 +33,7 @@ type Config struct {
 	SecretKeyGenerated bool // SECRET_KEY was not set: generated once and kept in var/
 	SessionEngine      string
 	EncryptionKeys     [][]byte // SESSION_ENCRYPTION_KEYS; none: data is stored as Django stores it
+	FilePath           string   // SESSION_FILE_PATH, for the file engine
 
 	CookieAge            time.Duration
 	CookieName           string
@@ -74,7 +75,7 @@ var engines = map[string]string{
 // notYetAvailable are settings of API.md whose features this version does
 // not have. Setting one is refused rather than silently ignored.
 var notYetAvailable = []string{
-	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "CORS_ALLOWED_ORIGINS",
+	"SESSION_CACHE_URL", "CORS_ALLOWED_ORIGINS",
 }
 
 // loadConfig reads the configuration through getenv. Every bad value is
@@ -87,6 +88,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SecretKey:          getenv("SECRET_KEY"),
 		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
 		EncryptionKeys:     p.keys("SESSION_ENCRYPTION_KEYS"),
+		FilePath:           p.str("SESSION_FILE_PATH", os.TempDir()),
 
 		CookieAge:            p.seconds("SESSION_COOKIE_AGE", 1209600),
 		CookieName:           p.str("SESSION_COOKIE_NAME", "sessionid"),
@@ -119,10 +121,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	engine := p.str("SESSION_ENGINE", "db")
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
 	case "db", "signed_cookies":
+	case "file":
+		if st, err := os.Stat(c.FilePath); err != nil || !st.IsDir() {
+			p.fail("SESSION_FILE_PATH", "%q must be an existing directory, as Django requires", c.FilePath)
+		}
 	case "":
 		p.fail("SESSION_ENGINE", "%q is not an engine; use db, cache, cached_db, file or signed_cookies", engine)
 	default:
-		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db or signed_cookies", c.SessionEngine)
+		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db, file or signed_cookies", c.SessionEngine)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
+	"github.com/djsessions/api/internal/session/filestore"
 )
 
 // newSessions builds the session engine that SESSION_ENGINE names.
@@ -37,6 +38,14 @@ func newSessions(cfg Config, db *sqlx.DB, logger *slog.Logger) (*session.Manager
 		signer := session.NewSigner(session.SaltSignedCookies, cfg.SecretKey, cfg.SecretKeyFallbacks...)
 		return session.NewCookieManager(signer, opts), nil
 	}
+	var store session.Store = dbstore.New(db)
+	if cfg.SessionEngine == "file" {
+		fs, err := filestore.New(cfg.FilePath, cfg.CookieName, cfg.CookieAge)
+		if err != nil {
+			return nil, fmt.Errorf("SESSION_FILE_PATH: %w", err)
+		}
+		store = fs
+	}
 	signer := session.NewSigner(session.SaltStore, cfg.SecretKey, cfg.SecretKeyFallbacks...)
-	return session.NewManager(dbstore.New(db), signer, opts), nil
+	return session.NewManager(store, signer, opts), nil
 }

@@ -6,6 +6,7 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
+	"github.com/djsessions/api/internal/session/filestore"
 	"github.com/djsessions/api/internal/testdb"
 	"github.com/djsessions/api/internal/wizard"
 )
@@ -41,7 +43,7 @@ const PasswordIterations = 1000
 // Options adjust the API under test.
 type Options struct {
 	DatabaseURL    string               // default: a fresh PostgreSQL schema
-	Engine         string               // SESSION_ENGINE: "db" (default) or "signed_cookies"
+	Engine         string               // SESSION_ENGINE: "db" (default), "file" or "signed_cookies"
 	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
 	TrustedProxies []*net.IPNet
@@ -76,6 +78,12 @@ func New(t testing.TB, opts Options) *App {
 	switch opts.Engine {
 	case "", "db":
 		sessions = session.NewManager(dbstore.New(db), session.NewSigner(session.SaltStore, SecretKey), so)
+	case "file":
+		st, err := filestore.New(t.TempDir(), "sessionid", cmp.Or(so.Age, 14*24*time.Hour)) // Django's default age
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = session.NewManager(st, session.NewSigner(session.SaltStore, SecretKey), so)
 	case "signed_cookies":
 		sessions = session.NewCookieManager(session.NewSigner(session.SaltSignedCookies, SecretKey), so)
 	default:

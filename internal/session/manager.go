@@ -122,8 +122,13 @@ func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
 			"session", Fingerprint(key), "err", err)
 		return s, nil
 	}
-	s.key, s.data = key, data
-	return s, nil
+	loaded := &Session{m: m, key: key, data: data}
+	if e := loaded.expiry(); e.isDate && !m.now().Before(e.date) {
+		// Past the date it was given: whatever the store judged by (a
+		// file's time, a TTL set by another program), it is over.
+		return s, nil
+	}
+	return loaded, nil
 }
 
 // Save writes the session to the store: under a new key when it has none,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/testdb"
@@ -198,4 +199,19 @@ func increment(s *session.Session) error {
 		return err
 	}
 	return s.Set("n", n+1)
+}
+
+func TestASessionPastItsExpiryDateIsNotLoadedWhateverTheStoreSays(t *testing.T) {
+	f := sqliteFixture(t, session.Options{})
+	s := f.m.New()
+	s.SetExpiryDate(f.clock.Now().Add(time.Hour))
+	if err := f.m.Save(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	// The row stays (the store judges by the wall clock), but the session's
+	// own date has passed.
+	f.clock.Advance(2 * time.Hour)
+	if got := f.load(t, s.Key()); !got.IsEmpty() {
+		t.Fatalf("a session past its expiry date loaded with %v", got.Keys())
+	}
 }
