@@ -17,6 +17,7 @@ import (
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/cart"
 	"github.com/djsessions/api/internal/metrics"
+	"github.com/djsessions/api/internal/docs"
 	"github.com/djsessions/api/internal/preferences"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/sessionapi"
@@ -85,6 +86,7 @@ func New(d Deps) *Server {
 		return c.Blob(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
 	e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	docs.NewHandler().Register(e)
 
 	api := e.Group("/api")
 	accounts.Register(api.Group("/auth"))
