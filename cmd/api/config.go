@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/djsessions/api/internal/password"
 )
 
@@ -34,6 +36,8 @@ type Config struct {
 	SessionEngine      string
 	EncryptionKeys     [][]byte // SESSION_ENCRYPTION_KEYS; none: data is stored as Django stores it
 	FilePath           string   // SESSION_FILE_PATH, for the file engine
+	CacheURL           string   // SESSION_CACHE_URL, for the cache and cached_db engines
+	CacheKeyPrefix     string   // SESSION_CACHE_KEY_PREFIX: two deployments on one Redis keep apart
 
 	CookieAge            time.Duration
 	CookieName           string
@@ -77,12 +81,6 @@ var engines = map[string]string{
 	"django.contrib.sessions.backends.signed_cookies": "signed_cookies",
 }
 
-// notYetAvailable are settings of API.md whose features this version does
-// not have. Setting one is refused rather than silently ignored.
-var notYetAvailable = []string{
-	"SESSION_CACHE_URL",
-}
-
 // loadConfig reads the configuration through getenv. Every bad value is
 // reported, each naming its variable, so that one start-up shows them all.
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -94,6 +92,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
 		EncryptionKeys:     p.keys("SESSION_ENCRYPTION_KEYS"),
 		FilePath:           p.str("SESSION_FILE_PATH", os.TempDir()),
+		CacheURL:           p.str("SESSION_CACHE_URL", "redis://127.0.0.1:6379/0"),
+		CacheKeyPrefix:     p.str("SESSION_CACHE_KEY_PREFIX", "djsessions:"),
 
 		CookieAge:            p.seconds("SESSION_COOKIE_AGE", 1209600),
 		CookieName:           p.str("SESSION_COOKIE_NAME", "sessionid"),
@@ -118,23 +118,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:   p.logLevel("LOG_LEVEL"),
 	}
 
-	for _, name := range notYetAvailable {
-		if getenv(name) != "" {
-			p.fail(name, "is not available in this version of the API; unset it")
-		}
-	}
-
 	engine := p.str("SESSION_ENGINE", "db")
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
 	case "db", "signed_cookies":
+	case "cache", "cached_db":
+		if _, err := redis.ParseURL(c.CacheURL); err != nil {
+			p.fail("SESSION_CACHE_URL", "is not a redis:// or rediss:// URL")
+		}
 	case "file":
 		if st, err := os.Stat(c.FilePath); err != nil || !st.IsDir() {
 			p.fail("SESSION_FILE_PATH", "%q must be an existing directory, as Django requires", c.FilePath)
 		}
 	case "":
 		p.fail("SESSION_ENGINE", "%q is not an engine; use db, cache, cached_db, file or signed_cookies", engine)
-	default:
-		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db, file or signed_cookies", c.SessionEngine)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
@@ -255,6 +251,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("SECRET_KEY_FALLBACKS", len(c.SecretKeyFallbacks)),
 		slog.Int("SESSION_ENCRYPTION_KEYS", len(c.EncryptionKeys)),
 		slog.String("SESSION_ENGINE", c.SessionEngine),
+		slog.String("SESSION_FILE_PATH", c.FilePath),
+		slog.String("SESSION_CACHE_URL", redactURL(c.CacheURL)),
+		slog.String("SESSION_CACHE_KEY_PREFIX", c.CacheKeyPrefix),
 		slog.Int("SESSION_COOKIE_AGE", int(c.CookieAge/time.Second)),
 		slog.String("SESSION_COOKIE_NAME", c.CookieName),
 		slog.String("SESSION_COOKIE_DOMAIN", c.CookieDomain),

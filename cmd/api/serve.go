@@ -17,6 +17,7 @@ import (
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
+	"github.com/djsessions/api/internal/sessionengine"
 	"github.com/djsessions/api/internal/wizard"
 )
 
@@ -42,10 +43,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	defer db.Close()
 
 	m := newMetrics()
-	sessions, err := newSessions(cfg, db, logger, m)
+	sessionengine.UseRedisLogger(logger)
+	eng, err := newEngine(cfg, db, logger, m)
 	if err != nil {
 		return err
 	}
+	defer eng.Close()
+	sessions := eng.Sessions
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -67,10 +71,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 		AllowedOrigins: cfg.AllowedOrigins,
 		HSTS:           cfg.CookieSecure,
 		Metrics:        m,
-		Checks: []server.Check{
-			{Name: "database", Func: db.PingContext},
-		},
-		OpenAPI: api.OpenAPI,
+		Checks:         append([]server.Check{{Name: "database", Func: db.PingContext}}, eng.Checks...),
+		OpenAPI:        api.OpenAPI,
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -28,9 +29,9 @@ import (
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
-	"github.com/djsessions/api/internal/session/dbstore"
-	"github.com/djsessions/api/internal/session/filestore"
+	"github.com/djsessions/api/internal/sessionengine"
 	"github.com/djsessions/api/internal/testdb"
+	"github.com/djsessions/api/internal/testredis"
 	"github.com/djsessions/api/internal/wizard"
 )
 
@@ -44,21 +45,28 @@ const PasswordIterations = 1000
 
 // Options adjust the API under test.
 type Options struct {
-	DatabaseURL    string               // default: a fresh PostgreSQL schema
-	Engine         string               // SESSION_ENGINE: "db" (default), "file" or "signed_cookies"
-	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
-	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
-	TrustedProxies []*net.IPNet
-	AllowedOrigins []string        // CORS_ALLOWED_ORIGINS
-	Session        session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
-	Now            func() time.Time
-	Logger         *slog.Logger // default: warnings and errors, to the test's log
+	DatabaseURL string // default: a fresh PostgreSQL schema
+	// Engine is SESSION_ENGINE's short name. Default: APITEST_ENGINE, so
+	// that the whole HTTP suite runs once per engine, else "db".
+	Engine string
+	// CacheURL and CachePrefix are SESSION_CACHE_URL (default the test
+	// Redis) and SESSION_CACHE_KEY_PREFIX (default one of the test's own),
+	// for the cache engines; apps that share a prefix share their sessions.
+	CacheURL, CachePrefix string
+	IdleTimeout           time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
+	Throttle              *auth.ThrottleLimits // nil: logins are not throttled
+	TrustedProxies        []*net.IPNet
+	AllowedOrigins        []string        // CORS_ALLOWED_ORIGINS
+	Session               session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
+	Now                   func() time.Time
+	Logger                *slog.Logger // default: warnings and errors, to the test's log
 }
 
 // App is a running API.
 type App struct {
 	URL      string
 	DB       *sqlx.DB
+	Engine   string // the session engine it runs
 	Sessions *session.Manager
 	Server   *httptest.Server
 	t        testing.TB
@@ -82,21 +90,22 @@ func New(t testing.TB, opts Options) *App {
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
 	m := metrics.New(prometheus.NewRegistry())
-	var sessions *session.Manager
-	switch opts.Engine {
-	case "", "db":
-		sessions = session.NewManager(dbstore.New(db), session.NewSigner(session.SaltStore, SecretKey), so)
-	case "file":
-		st, err := filestore.New(t.TempDir(), "sessionid", cmp.Or(so.Age, 14*24*time.Hour)) // Django's default age
-		if err != nil {
-			t.Fatal(err)
+	opts.Engine = cmp.Or(opts.Engine, os.Getenv("APITEST_ENGINE"), "db")
+	if opts.Engine == "cache" || opts.Engine == "cached_db" {
+		opts.CacheURL = cmp.Or(opts.CacheURL, testredis.URL())
+		if opts.CachePrefix == "" {
+			opts.CachePrefix = testredis.Prefix(t, testredis.Client(t))
 		}
-		sessions = session.NewManager(st, session.NewSigner(session.SaltStore, SecretKey), so)
-	case "signed_cookies":
-		sessions = session.NewCookieManager(session.NewSigner(session.SaltSignedCookies, SecretKey), so)
-	default:
-		t.Fatalf("apitest: no engine %q", opts.Engine)
 	}
+	eng, err := sessionengine.New(sessionengine.Settings{
+		Engine: opts.Engine, SecretKey: SecretKey, FilePath: t.TempDir(),
+		CacheURL: opts.CacheURL, CacheKeyPrefix: opts.CachePrefix, Options: so,
+	}, db, nil)
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
+	t.Cleanup(eng.Close)
+	sessions := eng.Sessions
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
@@ -116,13 +125,13 @@ func New(t testing.TB, opts Options) *App {
 		AllowedOrigins: opts.AllowedOrigins,
 		HSTS:           so.CookieSecure,
 		Metrics:        m,
-		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
+		Checks:         append([]server.Check{{Name: "database", Func: db.PingContext}}, eng.Checks...),
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, DB: db, Sessions: sessions, Server: srv, t: t, contract: loadContract(t)}
+	return &App{URL: srv.URL, DB: db, Engine: opts.Engine, Sessions: sessions, Server: srv, t: t, contract: loadContract(t)}
 }
 
 // Browser returns a client with a cookie jar of its own, as a new browser.

@@ -29,6 +29,10 @@ import (
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
+	// Degrades is set when the API still serves without it (a cache in
+	// front of the database): its failure makes readiness "degraded",
+	// not a 503 that would take the process out of the load balancer.
+	Degrades bool
 }
 
 // Deps is what the API is built from.
@@ -103,15 +107,21 @@ func ready(checks []Check, logger *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
-		result := map[string]string{}
+		status, result := "ok", map[string]string{}
 		for _, ch := range checks {
-			if err := ch.Func(ctx); err != nil {
+			err := ch.Func(ctx)
+			switch {
+			case err == nil:
+				result[ch.Name] = "ok"
+			case ch.Degrades:
+				logger.Warn("degraded", "check", ch.Name, "err", err)
+				status, result[ch.Name] = "degraded", "unavailable"
+			default:
 				logger.Warn("not ready", "check", ch.Name, "err", err)
 				return apperr.New(apperr.Unavailable, "%s is unreachable", ch.Name)
 			}
-			result[ch.Name] = "ok"
 		}
-		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "checks": result})
+		return c.JSON(http.StatusOK, map[string]any{"status": status, "checks": result})
 	}
 }
 

@@ -21,6 +21,9 @@ var (
 	ErrInterrupted = errors.New("session: deleted by a concurrent request")
 )
 
+// DefaultAge is Django's SESSION_COOKIE_AGE: two weeks.
+const DefaultAge = 14 * 24 * time.Hour
+
 // createAttempts bounds the retries on a key collision, which with 165 bits
 // of entropy means a broken random source rather than bad luck.
 const createAttempts = 10
@@ -75,7 +78,7 @@ func NewManager(store Store, signer *Signer, opts Options) *Manager {
 		opts.CookieSameSite = http.SameSiteLaxMode
 	}
 	if opts.Age == 0 {
-		opts.Age = 14 * 24 * time.Hour
+		opts.Age = DefaultAge
 	}
 	if opts.StoreTimeout == 0 {
 		opts.StoreTimeout = 5 * time.Second
