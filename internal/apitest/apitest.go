@@ -50,8 +50,9 @@ type Options struct {
 	// that the whole HTTP suite runs once per engine, else "db".
 	Engine string
 	// CacheURL and CachePrefix are SESSION_CACHE_URL (default the test
-	// Redis) and SESSION_CACHE_KEY_PREFIX (default one of the test's own),
-	// for the cache engines; apps that share a prefix share their sessions.
+	// Redis) and SESSION_CACHE_KEY_PREFIX (default one of the database's,
+	// so that apps on one database share their cache, as processes of one
+	// deployment do), for the cache engines.
 	CacheURL, CachePrefix string
 	IdleTimeout           time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle              *auth.ThrottleLimits // nil: logins are not throttled
@@ -94,7 +95,7 @@ func New(t testing.TB, opts Options) *App {
 	if opts.Engine == "cache" || opts.Engine == "cached_db" {
 		opts.CacheURL = cmp.Or(opts.CacheURL, testredis.URL())
 		if opts.CachePrefix == "" {
-			opts.CachePrefix = testredis.Prefix(t, testredis.Client(t))
+			opts.CachePrefix = testredis.PrefixFor(t, testredis.Client(t), opts.DatabaseURL)
 		}
 	}
 	eng, err := sessionengine.New(sessionengine.Settings{

@@ -8,6 +8,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"testing"
 
@@ -37,7 +39,16 @@ func Client(t testing.TB) *redis.Client {
 // the test ends.
 func Prefix(t testing.TB, c *redis.Client) string {
 	t.Helper()
-	prefix := "test:" + rand.Text() + ":" // base32: nothing SCAN's MATCH would read as a pattern
+	return PrefixFor(t, c, rand.Text())
+}
+
+// PrefixFor returns the key prefix of seed, whose keys are deleted when the
+// test ends: API processes of one test that share a database (seed: its
+// URL) share their cache, as a deployment's processes do.
+func PrefixFor(t testing.TB, c *redis.Client, seed string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(seed))
+	prefix := "test:" + hex.EncodeToString(sum[:10]) + ":" // nothing SCAN's MATCH would read as a pattern
 	t.Cleanup(func() {
 		ctx := context.Background()
 		var keys []string
