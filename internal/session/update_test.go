@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,5 +214,34 @@ func TestASessionPastItsExpiryDateIsNotLoadedWhateverTheStoreSays(t *testing.T) 
 	f.clock.Advance(2 * time.Hour)
 	if got := f.load(t, s.Key()); !got.IsEmpty() {
 		t.Fatalf("a session past its expiry date loaded with %v", got.Keys())
+	}
+}
+
+func TestASessionCannotGrowPastItsCap(t *testing.T) {
+	ctx := context.Background()
+	f := sqliteFixture(t, session.Options{MaxSize: 1024})
+	big := strings.Repeat("x", 2000)
+
+	fresh := f.m.New()
+	mustSet(t, fresh, "big", big)
+	if err := f.m.Save(ctx, fresh); !errors.Is(err, session.ErrTooLarge) {
+		t.Fatalf("saving a new session past the cap: %v, want ErrTooLarge", err)
+	}
+	if n := f.rows(t); n != 0 {
+		t.Fatalf("%d rows after a refused save, want 0", n)
+	}
+
+	key := f.saved(t, map[string]any{"small": 1}).Key()
+	before := f.mustRecord(t, key)
+	s := f.load(t, key)
+	err := s.Update(ctx, func(s *session.Session) error { return s.Set("big", big) })
+	if !errors.Is(err, session.ErrTooLarge) {
+		t.Fatalf("Update past the cap: %v, want ErrTooLarge", err)
+	}
+	if f.mustRecord(t, key) != before || s.Has("big") {
+		t.Fatal("a refused Update changed the stored session or kept its change")
+	}
+	if got := session.DefaultMaxSize; got != 64<<10 {
+		t.Fatalf("DefaultMaxSize = %d, want the documented 64 KiB", got)
 	}
 }

@@ -92,7 +92,8 @@ func toAppError(err error) *apperr.Error {
 		return apperr.New(apperr.Unavailable, "the service is temporarily unavailable; try again shortly")
 	case errors.Is(err, session.ErrTooLarge):
 		return apperr.New(apperr.SessionTooLarge,
-			"the session would no longer fit in a cookie (%d bytes); nothing was saved", session.MaxCookieSize)
+			"the session would grow past its size limit (%d KiB; %d bytes in a cookie with signed cookies); nothing was saved",
+			session.DefaultMaxSize>>10, session.MaxCookieSize)
 	case errors.Is(err, session.ErrNoIndex):
 		return apperr.New(apperr.NotSupported,
 			"this server keeps sessions only in their cookies (SESSION_ENGINE=signed_cookies), so it cannot list or end them")
