@@ -50,10 +50,14 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer eng.Close()
 	sessions := eng.Sessions
+	users, err := newUsers(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
-		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+		Auth: auth.NewService(users, auth.Config{
 			Hasher:        password.NewHasher(cfg.PasswordIterations),
 			Secret:        cfg.SecretKey,
 			Fallbacks:     cfg.SecretKeyFallbacks,
@@ -111,6 +115,21 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newUsers is the accounts' user store: on PostgreSQL, with the users that
+// sessions name cached, and dropped when PostgreSQL announces a change; on
+// SQLite, which announces nothing, every check reads the table.
+func newUsers(ctx context.Context, cfg Config, db *sqlx.DB, logger *slog.Logger) (auth.Users, error) {
+	repo := auth.NewRepository(db)
+	if db.DriverName() != database.Postgres {
+		return repo, nil
+	}
+	cache := auth.NewUserCache(repo, time.Minute)
+	if err := cache.Listen(ctx, cfg.DatabaseURL, logger); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: listening for user changes: %w", err)
+	}
+	return cache, nil
 }
 
 // openDatabase connects to DATABASE_URL and brings its schema up to date.

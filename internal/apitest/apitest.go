@@ -7,6 +7,7 @@ package apitest
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -61,6 +62,9 @@ type Options struct {
 	Session               session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
 	Now                   func() time.Time
 	Logger                *slog.Logger // default: warnings and errors, to the test's log
+	// CacheUsers puts an auth.UserCache, listening to PostgreSQL's
+	// notifications, in front of the users, as cmd/api does on PostgreSQL.
+	CacheUsers bool
 }
 
 // App is a running API.
@@ -107,10 +111,20 @@ func New(t testing.TB, opts Options) *App {
 	}
 	t.Cleanup(eng.Close)
 	sessions := eng.Sessions
+	var users auth.Users = auth.NewRepository(db)
+	if opts.CacheUsers {
+		cache := auth.NewUserCache(users, time.Minute)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		if err := cache.Listen(ctx, opts.DatabaseURL, logger); err != nil {
+			t.Fatalf("apitest: %v", err)
+		}
+		users = cache
+	}
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
-		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+		Auth: auth.NewService(users, auth.Config{
 			Hasher:        password.NewHasher(PasswordIterations),
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
