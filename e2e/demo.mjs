@@ -139,9 +139,10 @@ async function forge(context, origin, what, api) {
 // The API with the default SameSite=Lax cookie, from the SPA on an origin
 // it lists.
 const context = await newContext();
-const page = await openDemo(context, API);
+let page;
 
 await step("the page starts anonymous, on the API named by ?api=", async () => {
+  page = await openDemo(context, API);
   await sees(page, "#api-base", API);
   await sees(page, "#session-status", "Anonymous: not logged in.");
   await sees(page, "#cart-total-items", "0 items");
@@ -327,9 +328,10 @@ await step("the page the API serves calls the API only, whatever ?api= says", as
 // with another site's posts too, and the API's own check is what refuses
 // them.
 const noneContext = await newContext();
-const nonePage = await openDemo(noneContext, API_NONE);
+let nonePage;
 
 await step("[SameSite=None] registers, logs in and fills the cart", async () => {
+  nonePage = await openDemo(noneContext, API_NONE);
   await register(nonePage, "bea", PASSWORD);
   await sees(nonePage, "#message", "Registered bea. You can log in now.");
   await logIn(nonePage, "bea", PASSWORD, false);
