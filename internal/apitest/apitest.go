@@ -152,17 +152,21 @@ func New(t testing.TB, opts Options) *App {
 // Browser returns a client with a cookie jar of its own, as a new browser.
 func (a *App) Browser() *Client {
 	jar, _ := cookiejar.New(nil) // never fails without options
-	return &Client{app: a, http: &http.Client{Jar: jar}, Header: http.Header{}}
+	return &Client{app: a, http: &http.Client{Jar: jar, CheckRedirect: stay}, Header: http.Header{}}
 }
 
 // Mobile returns a client without cookies that carries its session key in
 // X-Session-Key, as the API asks mobile apps to: "new" until it has one,
 // then whatever the last response said.
 func (a *App) Mobile() *Client {
-	c := &Client{app: a, http: &http.Client{}, Header: http.Header{}, mobile: true}
+	c := &Client{app: a, http: &http.Client{CheckRedirect: stay}, Header: http.Header{}, mobile: true}
 	c.Header.Set(session.HeaderKey, "new")
 	return c
 }
+
+// stay keeps a client from following redirects: a test, and the contract
+// check, see the redirect itself.
+func stay(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Client sends requests to the App.
 type Client struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/djsessions/api/internal/apperr"
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/cart"
+	"github.com/djsessions/api/internal/demo"
 	"github.com/djsessions/api/internal/docs"
 	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/preferences"
@@ -91,6 +92,7 @@ func New(d Deps) *Server {
 	})
 	e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
 	docs.NewHandler().Register(e)
+	demo.NewHandler().Register(e)
 
 	api := e.Group("/api")
 	accounts.Register(api.Group("/auth"))
