@@ -29,12 +29,13 @@ type side struct {
 
 // beside migrates a fresh schema as a Django project would (Django's
 // migrate first, then the API's), and starts the Django site and the API on
-// it, both with the session engine named (db or signed_cookies).
-func beside(t *testing.T, engine string) *side {
+// it, both with the session engine named (db or signed_cookies). djangoVars
+// ("NAME=value") override the Django site's settings.
+func beside(t *testing.T, engine string, djangoVars ...string) *side {
 	t.Helper()
 	djangotest.Require(t)
 	url := testdb.EmptyPostgresURL(t)
-	env := djangoEnv(url, engine)
+	env := append(djangoEnv(url, engine), djangoVars...) // the last of a name wins
 	manage(t, env, "migrate", "--no-input")
 	if err := database.Migrate(url); err != nil {
 		t.Fatalf("the API's migrations on Django's tables: %v", err)
