@@ -77,17 +77,21 @@ def session(request):
     s = request.session
     if request.method == "POST":
         b = body(request)
-        for k, v in b.get("set", {}).items():
+        for k, v in (b.get("set") or {}).items():
             s[k] = v
         for k in b.get("delete", []):
             s.pop(k, None)
         if "expiry" in b:
             s.set_expiry(b["expiry"])
     out = {"key": s.session_key, "data": dict(s.items())}
+    expiry = s.get("_session_expiry")
+    if isinstance(expiry, str):
+        # What Django 4.1+ makes of a date stored as a string.
+        out["expiry_iso"] = datetime.fromisoformat(expiry).isoformat()
     try:
+        out["expire_at_browser_close"] = s.get_expire_at_browser_close()
         out["expiry_age"] = s.get_expiry_age()
         out["expiry_date"] = s.get_expiry_date().isoformat()
-        out["expire_at_browser_close"] = s.get_expire_at_browser_close()
     except TypeError as e:
         # Django before 4.1 cannot compute with a date stored as a string.
         out["expiry_error"] = repr(e)
