@@ -33,17 +33,27 @@ type side struct {
 // ("NAME=value") override the Django site's settings.
 func beside(t *testing.T, engine string, djangoVars ...string) *side {
 	t.Helper()
+	return besideWith(t, apitest.Options{Engine: engine}, djangoVars...)
+}
+
+// besideWith is beside with the API's options given; its DatabaseURL is
+// filled in.
+func besideWith(t *testing.T, opts apitest.Options, djangoVars ...string) *side {
+	t.Helper()
 	djangotest.Require(t)
-	url := testdb.EmptyPostgresURL(t)
-	env := append(djangoEnv(url, engine), djangoVars...) // the last of a name wins
+	if opts.Engine == "" {
+		opts.Engine = "db"
+	}
+	opts.DatabaseURL = testdb.EmptyPostgresURL(t)
+	env := append(djangoEnv(opts.DatabaseURL, opts.Engine), djangoVars...) // the last of a name wins
 	manage(t, env, "migrate", "--no-input")
-	if err := database.Migrate(url); err != nil {
+	if err := database.Migrate(opts.DatabaseURL); err != nil {
 		t.Fatalf("the API's migrations on Django's tables: %v", err)
 	}
 	return &side{
-		API:    apitest.New(t, apitest.Options{DatabaseURL: url, Engine: engine}),
+		API:    apitest.New(t, opts),
 		Django: startDjango(t, env),
-		URL:    url,
+		URL:    opts.DatabaseURL,
 	}
 }
 
@@ -56,6 +66,7 @@ func djangoEnv(databaseURL, engine string) []string {
 		"DATABASE_URL=" + databaseURL,
 		"SESSION_ENGINE=" + engine,
 		"PASSWORD_HASHER_ITERATIONS=" + strconv.Itoa(apitest.PasswordIterations),
+		"SESSION_IDLE_TIMEOUT=0", // apitest's default
 	}
 }
 

@@ -11,6 +11,7 @@ API's own variable names, so that both sides are configured from one place:
   SESSION_COOKIE_NAME         default sessionid
   SESSION_COOKIE_AGE          default 1209600
   PASSWORD_HASHER_ITERATIONS  PBKDF2 iterations of new hashes; default Django's
+  SESSION_IDLE_TIMEOUT        seconds; default 7200, as the API's; 0 turns it off
 """
 import os
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "djangoproject.activity.IdleTimeoutMiddleware",
 ]
 ROOT_URLCONF = "djangoproject.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -67,6 +69,8 @@ SESSION_ENGINE = _engine if "." in _engine else "django.contrib.sessions.backend
 SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "sessionid")
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", "1209600"))
 SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
+# Not a Django setting: the API's, read by activity.IdleTimeoutMiddleware.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "7200"))
 
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 # PBKDF2 first, at the API's iteration count: a hasher at another count
