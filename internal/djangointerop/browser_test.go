@@ -155,14 +155,15 @@ func (s *side) Register(t *testing.T, username, password string) int64 {
 	return u.ID
 }
 
-// CreateUser creates a user with Django's User.objects.create_user.
+// CreateUser creates a user with Django's User.objects.create_user, with
+// the email address username@example.com.
 func (s *side) CreateUser(t *testing.T, username, password string) int64 {
 	t.Helper()
 	var u struct {
 		ID int64 `json:"id"`
 	}
 	b := s.Browser()
-	b.Django(t, http.MethodPost, "/users", map[string]string{"username": username, "password": password}).
+	b.Django(t, http.MethodPost, "/users", map[string]string{"username": username, "password": password, "email": username + "@example.com"}).
 		Want(t, http.StatusCreated, &u)
 	return u.ID
 }

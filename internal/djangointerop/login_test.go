@@ -144,3 +144,28 @@ func TestAPasswordChangedOnEitherSideEndsTheUsersOtherSessionsOnBoth(t *testing.
 		})
 	}
 }
+
+// The API vouches only for ModelBackend's logins, the backend whose users
+// it shares. Django treats a login by a backend it does not list as
+// anonymous and leaves the session alone; so does the API, so that a
+// Django project with another backend (here, login by email) does not
+// see its users logged out by their first request to the API.
+func TestALoginByAnotherDjangoBackendIsAnonymousHereAndLeftAlone(t *testing.T) {
+	t.Parallel()
+	s := beside(t, "db")
+	id := s.CreateUser(t, "by_email", pw)
+	b := s.Browser()
+	b.Django(t, "POST", "/login", map[string]string{"email": "by_email@example.com", "password": pw}).Want(t, 200, nil)
+	b.DjangoWrite(t, map[string]any{"kept": true})
+
+	if u := b.APIUser(t); u.Authenticated {
+		t.Fatalf("the API vouches for another backend's login: %+v", u)
+	}
+	b.API.Get("/api/auth/me").WantError(t, 401, "not_authenticated")
+	if u := b.DjangoUser(t); !u.Authenticated || u.ID != id {
+		t.Fatalf("after requests to the API, Django's request.user is %+v; want the login by email kept", u)
+	}
+	if got := b.DjangoSession(t).Data["kept"]; got != true {
+		t.Fatalf("the session's data after requests to the API: kept = %v", got)
+	}
+}

@@ -72,7 +72,9 @@ SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 # Not a Django setting: the API's, read by activity.IdleTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "7200"))
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# ModelBackend first: the API vouches for its logins only. EmailBackend is
+# there to show what becomes of another backend's logins (see backends.py).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "djangoproject.backends.EmailBackend"]
 # PBKDF2 first, at the API's iteration count: a hasher at another count
 # rewrites the hash at each login, which ends the user's other sessions.
 PASSWORD_HASHERS = ["djangoproject.hashers.PBKDF2PasswordHasher"]

@@ -35,9 +35,13 @@ def whoami(request):
 @csrf_exempt
 @require_POST
 def login(request):
-    """django.contrib.auth.login after authenticate, as LoginView does."""
+    """django.contrib.auth.login after authenticate, as LoginView does:
+    {"username", "password"}, or {"email", "password"} for EmailBackend."""
     b = body(request)
-    user = auth.authenticate(request, username=b.get("username"), password=b.get("password"))
+    if "email" in b:  # EmailBackend's login
+        user = auth.authenticate(request, email=b["email"], password=b.get("password"))
+    else:
+        user = auth.authenticate(request, username=b.get("username"), password=b.get("password"))
     if user is None:
         return error(401, "invalid_credentials")
     auth.login(request, user)
