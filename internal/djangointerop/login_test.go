@@ -169,3 +169,24 @@ func TestALoginByAnotherDjangoBackendIsAnonymousHereAndLeftAlone(t *testing.T) {
 		t.Fatalf("the session's data after requests to the API: kept = %v", got)
 	}
 }
+
+// POST /api/auth/logout-all finds a user's sessions by the user_id column
+// the API fills in beside Django's: a session begun on Django has it from
+// its first request here on (README: a session never used here is out of
+// its reach, though a password change still ends it).
+func TestLogoutEverywhereHereEndsTheDjangoSessionsTheAPIHasSeen(t *testing.T) {
+	t.Parallel()
+	s := beside(t, "db")
+	s.Register(t, "everywhere", pw)
+	onDjango := s.Browser()
+	onDjango.DjangoLogin(t, "everywhere", pw)
+	onDjango.API.Get("/api/auth/me").Want(t, 200) // seen here
+
+	b := s.Browser()
+	b.APILogin(t, "everywhere", pw, false)
+	b.API.Post("/api/auth/logout-all", nil).Want(t, 204)
+
+	if onDjango.DjangoUser(t).Authenticated {
+		t.Fatal("a session begun on Django, and used here, is still logged in on Django after logout-all here")
+	}
+}
