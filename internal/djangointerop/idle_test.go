@@ -13,8 +13,10 @@ import (
 // would be logged out on both sides at their next request here.
 func TestWithTheMiddlewareBothSidesKeepOneIdleTimeout(t *testing.T) {
 	t.Parallel()
-	const timeout = 3 * time.Second
-	s := besideWith(t, apitest.Options{IdleTimeout: timeout}, "SESSION_IDLE_TIMEOUT=3")
+	// Long enough that a request slowed down by a busy machine is not
+	// mistaken for idleness, short enough to wait out.
+	const timeout = 4 * time.Second
+	s := besideWith(t, apitest.Options{IdleTimeout: timeout}, "SESSION_IDLE_TIMEOUT=4")
 	s.Register(t, "busy", pw)
 	s.Register(t, "idle", pw)
 	busy, idle := s.Browser(), s.Browser()
@@ -25,7 +27,7 @@ func TestWithTheMiddlewareBothSidesKeepOneIdleTimeout(t *testing.T) {
 	}
 
 	// busy uses only Django, for longer than the timeout.
-	for range 5 {
+	for range 6 {
 		time.Sleep(time.Second)
 		if !busy.DjangoUser(t).Authenticated {
 			t.Fatal("Django ended the login of a user busy on it")
