@@ -71,10 +71,12 @@ func clearSessions(ctx context.Context, cfg Config, logger *slog.Logger, stdout 
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer db.Close()
-	sessions, err := newSessions(cfg, db, logger)
+	eng, err := newEngine(cfg, db, logger, nil)
 	if err != nil {
 		return err
 	}
+	defer eng.Close()
+	sessions := eng.Sessions
 	old, err := auth.NewThrottle(db, auth.ThrottleLimits{Window: cfg.LoginFailureWindow}).Prune(ctx, time.Now())
 	if err != nil {
 		return err

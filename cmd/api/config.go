@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/djsessions/api/internal/password"
 )
 
@@ -33,6 +35,9 @@ type Config struct {
 	SecretKeyGenerated bool // SECRET_KEY was not set: generated once and kept in var/
 	SessionEngine      string
 	EncryptionKeys     [][]byte // SESSION_ENCRYPTION_KEYS; none: data is stored as Django stores it
+	FilePath           string   // SESSION_FILE_PATH, for the file engine
+	CacheURL           string   // SESSION_CACHE_URL, for the cache and cached_db engines
+	CacheKeyPrefix     string   // SESSION_CACHE_KEY_PREFIX: two deployments on one Redis keep apart
 
 	CookieAge            time.Duration
 	CookieName           string
@@ -51,6 +56,11 @@ type Config struct {
 	LoginMaxFailuresPerAddr int
 	LoginFailureWindow      time.Duration
 	TrustedProxies          []*net.IPNet
+
+	// AllowedOrigins are the browser origins (scheme://host[:port]) that
+	// may call the API with credentials (CORS), and whose cross-origin
+	// writes are trusted.
+	AllowedOrigins []string
 
 	ListenAddr string
 	LogLevel   slog.Level
@@ -71,12 +81,6 @@ var engines = map[string]string{
 	"django.contrib.sessions.backends.signed_cookies": "signed_cookies",
 }
 
-// notYetAvailable are settings of API.md whose features this version does
-// not have. Setting one is refused rather than silently ignored.
-var notYetAvailable = []string{
-	"SESSION_FILE_PATH", "SESSION_CACHE_URL", "CORS_ALLOWED_ORIGINS",
-}
-
 // loadConfig reads the configuration through getenv. Every bad value is
 // reported, each naming its variable, so that one start-up shows them all.
 func loadConfig(getenv func(string) string) (Config, error) {
@@ -87,6 +91,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SecretKey:          getenv("SECRET_KEY"),
 		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
 		EncryptionKeys:     p.keys("SESSION_ENCRYPTION_KEYS"),
+		FilePath:           p.str("SESSION_FILE_PATH", os.TempDir()),
+		CacheURL:           p.str("SESSION_CACHE_URL", "redis://127.0.0.1:6379/0"),
+		CacheKeyPrefix:     p.str("SESSION_CACHE_KEY_PREFIX", "djsessions:"),
 
 		CookieAge:            p.seconds("SESSION_COOKIE_AGE", 1209600),
 		CookieName:           p.str("SESSION_COOKIE_NAME", "sessionid"),
@@ -105,24 +112,25 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LoginMaxFailuresPerAddr: p.integer("LOGIN_MAX_FAILURES_PER_ADDR", 50, 1, 1_000_000),
 		LoginFailureWindow:      p.seconds("LOGIN_FAILURE_WINDOW", 900),
 		TrustedProxies:          p.networks("TRUSTED_PROXIES"),
+		AllowedOrigins:          p.origins("CORS_ALLOWED_ORIGINS"),
 
 		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
 		LogLevel:   p.logLevel("LOG_LEVEL"),
 	}
 
-	for _, name := range notYetAvailable {
-		if getenv(name) != "" {
-			p.fail(name, "is not available in this version of the API; unset it")
-		}
-	}
-
 	engine := p.str("SESSION_ENGINE", "db")
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
 	case "db", "signed_cookies":
+	case "cache", "cached_db":
+		if _, err := redis.ParseURL(c.CacheURL); err != nil {
+			p.fail("SESSION_CACHE_URL", "is not a redis:// or rediss:// URL")
+		}
+	case "file":
+		if st, err := os.Stat(c.FilePath); err != nil || !st.IsDir() {
+			p.fail("SESSION_FILE_PATH", "%q must be an existing directory, as Django requires", c.FilePath)
+		}
 	case "":
 		p.fail("SESSION_ENGINE", "%q is not an engine; use db, cache, cached_db, file or signed_cookies", engine)
-	default:
-		p.fail("SESSION_ENGINE", "the %s engine is not available in this version; use db or signed_cookies", c.SessionEngine)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
 		!strings.HasPrefix(c.DatabaseURL, "sqlite:") {
@@ -243,6 +251,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("SECRET_KEY_FALLBACKS", len(c.SecretKeyFallbacks)),
 		slog.Int("SESSION_ENCRYPTION_KEYS", len(c.EncryptionKeys)),
 		slog.String("SESSION_ENGINE", c.SessionEngine),
+		slog.String("SESSION_FILE_PATH", c.FilePath),
+		slog.String("SESSION_CACHE_URL", redactURL(c.CacheURL)),
+		slog.String("SESSION_CACHE_KEY_PREFIX", c.CacheKeyPrefix),
 		slog.Int("SESSION_COOKIE_AGE", int(c.CookieAge/time.Second)),
 		slog.String("SESSION_COOKIE_NAME", c.CookieName),
 		slog.String("SESSION_COOKIE_DOMAIN", c.CookieDomain),
@@ -259,6 +270,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("LOGIN_MAX_FAILURES_PER_ADDR", c.LoginMaxFailuresPerAddr),
 		slog.Int("LOGIN_FAILURE_WINDOW", int(c.LoginFailureWindow/time.Second)),
 		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
+		slog.Any("CORS_ALLOWED_ORIGINS", c.AllowedOrigins),
 		slog.String("LISTEN_ADDR", c.ListenAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
@@ -405,6 +417,44 @@ func (p *parser) networks(name string) []*net.IPNet {
 		out = append(out, n)
 	}
 	return out
+}
+
+// origins reads browser origins, scheme://host[:port] as a browser sends
+// them in Origin: http or https, no path, query, fragment or user. Scheme and
+// host are case-insensitive and a default port is implied, so they are
+// written in the one form browsers use (lower case, no :443 on https), for
+// the comparison with Origin to be exact.
+func (p *parser) origins(name string) []string {
+	var out []string
+	for _, s := range p.list(name) {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" || !validPort(u.Port()) {
+			p.fail(name, "%q is not an origin such as https://app.example.com or http://localhost:5173 (scheme, host and port only: no path, not even a trailing /)", s)
+			continue
+		}
+		if strings.Contains(u.Host, "*") {
+			p.fail(name, "%q: wildcards are not allowed; list each origin", s)
+			continue
+		}
+		host := strings.ToLower(u.Host)
+		if port := u.Port(); (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+			host = strings.ToLower(u.Hostname())
+			if strings.Contains(host, ":") {
+				host = "[" + host + "]"
+			}
+		}
+		out = append(out, u.Scheme+"://"+host)
+	}
+	return out
+}
+
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func (p *parser) sameSite(name string) http.SameSite {

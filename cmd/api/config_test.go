@@ -90,7 +90,8 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		want string
 	}{
 		{"unknown engine", map[string]string{"SESSION_ENGINE": "memcached"}, "SESSION_ENGINE"},
-		{"engine not available yet", map[string]string{"SESSION_ENGINE": "cache"}, "SESSION_ENGINE"},
+		{"cache URL not a URL", map[string]string{"SESSION_ENGINE": "cache", "SESSION_CACHE_URL": "localhost:6379"}, "SESSION_CACHE_URL"},
+		{"file path not a directory", map[string]string{"SESSION_ENGINE": "file", "SESSION_FILE_PATH": "/nonexistent/sessions"}, "SESSION_FILE_PATH"},
 		{"age not a number", map[string]string{"SESSION_COOKIE_AGE": "two weeks"}, "SESSION_COOKIE_AGE"},
 		{"age zero", map[string]string{"SESSION_COOKIE_AGE": "0"}, "SESSION_COOKIE_AGE"},
 		{"age negative", map[string]string{"SESSION_COOKIE_AGE": "-5"}, "SESSION_COOKIE_AGE"},
@@ -105,8 +106,17 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"cookie name with a parenthesis", map[string]string{"SESSION_COOKIE_NAME": "sess(id"}, "SESSION_COOKIE_NAME"},
 		{"cookie domain", map[string]string{"SESSION_COOKIE_DOMAIN": "exa mple.com"}, "SESSION_COOKIE_DOMAIN"},
 		{"cookie path", map[string]string{"SESSION_COOKIE_PATH": "api"}, "SESSION_COOKIE_PATH"},
-		{"a setting of a feature not in this version", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example"}, "CORS_ALLOWED_ORIGINS"},
-		{"another one", map[string]string{"SESSION_CACHE_URL": "redis://127.0.0.1:6379/0"}, "SESSION_CACHE_URL"},
+		{"an origin with a path", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example/spa"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin with a trailing slash", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example/"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin without a scheme", map[string]string{"CORS_ALLOWED_ORIGINS": "app.example"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin of another scheme", map[string]string{"CORS_ALLOWED_ORIGINS": "ftp://app.example"}, "CORS_ALLOWED_ORIGINS"},
+		{"a wildcard origin", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS"},
+		{"a wildcard subdomain", map[string]string{"CORS_ALLOWED_ORIGINS": "https://*.app.example"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin with a query", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example?x=1"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin with a user", map[string]string{"CORS_ALLOWED_ORIGINS": "https://me@app.example"}, "CORS_ALLOWED_ORIGINS"},
+		{"an origin with a bad port", map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example:99999"}, "CORS_ALLOWED_ORIGINS"},
+		{"the null origin", map[string]string{"CORS_ALLOWED_ORIGINS": "null"}, "CORS_ALLOWED_ORIGINS"},
+		{"an empty origin in the list", map[string]string{"CORS_ALLOWED_ORIGINS": "https://a.example,,https://b.example"}, "CORS_ALLOWED_ORIGINS"},
 		{"idle timeout negative", map[string]string{"SESSION_IDLE_TIMEOUT": "-1"}, "SESSION_IDLE_TIMEOUT"},
 		{"no failures allowed", map[string]string{"LOGIN_MAX_FAILURES": "0"}, "LOGIN_MAX_FAILURES"},
 		{"failures per address", map[string]string{"LOGIN_MAX_FAILURES_PER_ADDR": "lots"}, "LOGIN_MAX_FAILURES_PER_ADDR"},
@@ -124,6 +134,22 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 				t.Fatalf("error %v, want one naming %s", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestConfigReadsAllowedOriginsAsBrowsersSendThem(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"CORS_ALLOWED_ORIGINS": "https://App.Example.com, http://localhost:5173,HTTPS://spa.example:443, http://[::1]:80, http://10.0.0.1:8080",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "https://app.example.com|http://localhost:5173|https://spa.example|http://[::1]|http://10.0.0.1:8080"
+	if got := strings.Join(c.AllowedOrigins, "|"); got != want {
+		t.Fatalf("origins %s, want %s", got, want)
+	}
+	if c, err := loadConfig(env(nil)); err != nil || len(c.AllowedOrigins) != 0 {
+		t.Fatalf("by default: origins %v, err %v; want none", c.AllowedOrigins, err)
 	}
 }
 

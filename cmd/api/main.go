@@ -4,6 +4,7 @@
 //	api migrate up|down [N]|version
 //	api clearsessions           delete expired sessions, as Django's command
 //	api createuser NAME [EMAIL] create a user; the password is read from stdin
+//	api healthcheck [PATH]      exit 0 if the local API answers PATH (/readyz) with 2xx
 package main
 
 import (
@@ -28,6 +29,8 @@ commands:
   createuser NAME [EMAIL]
                          create a user; the password is asked for on a terminal,
                          or read as one line from standard input (never a flag)
+  healthcheck [PATH]     exit 0 if the API on LISTEN_ADDR answers PATH (default
+                         /readyz) with 2xx: the container's health check
 
 Configuration comes from the environment; see README.md.
 `
@@ -71,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return clearSessions(ctx, cfg, logger, stdout)
 	case "createuser":
 		return createUser(ctx, args, cfg, stdin, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, args, cfg, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

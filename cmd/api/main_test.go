@@ -84,10 +84,10 @@ func TestMigrateCommandGoesDownAndUp(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "version"}, "schema version 6\n"},
-		{[]string{"migrate", "down"}, "schema version 5\n"},
-		{[]string{"migrate", "down", "5"}, "schema version 0\n"},
-		{[]string{"migrate", "up"}, "schema version 6\n"},
+		{[]string{"migrate", "version"}, "schema version 7\n"},
+		{[]string{"migrate", "down"}, "schema version 6\n"},
+		{[]string{"migrate", "down", "6"}, "schema version 0\n"},
+		{[]string{"migrate", "up"}, "schema version 7\n"},
 	} {
 		var out strings.Builder
 		if err := run(context.Background(), step.args, vars, nil, &out, io.Discard); err != nil {
@@ -175,7 +175,7 @@ func TestMigrateCreatesTheDirectoryOfANewSQLiteFile(t *testing.T) {
 	var out strings.Builder
 	err := run(context.Background(), []string{"migrate", "up"},
 		env(map[string]string{"DATABASE_URL": "sqlite:./data/app.db"}), nil, &out, io.Discard)
-	if err != nil || out.String() != "schema version 6\n" {
+	if err != nil || out.String() != "schema version 7\n" {
 		t.Fatalf("migrate up on a fresh clone: %v, printed %q", err, out.String())
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
+	"github.com/djsessions/api/internal/sessionengine"
 	"github.com/djsessions/api/internal/wizard"
 )
 
@@ -41,14 +42,22 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	defer db.Close()
 
-	sessions, err := newSessions(cfg, db, logger)
+	m := newMetrics()
+	sessionengine.UseRedisLogger(logger)
+	eng, err := newEngine(cfg, db, logger, m)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	sessions := eng.Sessions
+	users, err := newUsers(ctx, cfg, db, logger)
 	if err != nil {
 		return err
 	}
 	handler := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
-		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+		Auth: auth.NewService(users, auth.Config{
 			Hasher:        password.NewHasher(cfg.PasswordIterations),
 			Secret:        cfg.SecretKey,
 			Fallbacks:     cfg.SecretKeyFallbacks,
@@ -58,14 +67,16 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 			Limiter: auth.NewThrottle(db, auth.ThrottleLimits{
 				PerUser: cfg.LoginMaxFailures, PerAddr: cfg.LoginMaxFailuresPerAddr, Window: cfg.LoginFailureWindow,
 			}),
+			Failures: m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), nil),
 		Cart:           cart.NewService(cart.NewRepository(db), time.Now),
 		TrustedProxies: cfg.TrustedProxies,
-		Checks: []server.Check{
-			{Name: "database", Func: db.PingContext},
-		},
-		OpenAPI: api.OpenAPI,
+		AllowedOrigins: cfg.AllowedOrigins,
+		HSTS:           cfg.CookieSecure,
+		Metrics:        m,
+		Checks:         append([]server.Check{{Name: "database", Func: db.PingContext}}, eng.Checks...),
+		OpenAPI:        api.OpenAPI,
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -104,6 +115,21 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newUsers is the accounts' user store: on PostgreSQL, with the users that
+// sessions name cached, and dropped when PostgreSQL announces a change; on
+// SQLite, which announces nothing, every check reads the table.
+func newUsers(ctx context.Context, cfg Config, db *sqlx.DB, logger *slog.Logger) (auth.Users, error) {
+	repo := auth.NewRepository(db)
+	if db.DriverName() != database.Postgres {
+		return repo, nil
+	}
+	cache := auth.NewUserCache(repo, time.Minute)
+	if err := cache.Listen(ctx, cfg.DatabaseURL, logger); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: listening for user changes: %w", err)
+	}
+	return cache, nil
 }
 
 // openDatabase connects to DATABASE_URL and brings its schema up to date.

@@ -6,6 +6,8 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,20 +15,24 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	api "github.com/djsessions/api"
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/cart"
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/password"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
-	"github.com/djsessions/api/internal/session/dbstore"
+	"github.com/djsessions/api/internal/sessionengine"
 	"github.com/djsessions/api/internal/testdb"
+	"github.com/djsessions/api/internal/testredis"
 	"github.com/djsessions/api/internal/wizard"
 )
 
@@ -40,19 +46,32 @@ const PasswordIterations = 1000
 
 // Options adjust the API under test.
 type Options struct {
-	DatabaseURL    string               // default: a fresh PostgreSQL schema
-	Engine         string               // SESSION_ENGINE: "db" (default) or "signed_cookies"
-	IdleTimeout    time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
-	Throttle       *auth.ThrottleLimits // nil: logins are not throttled
-	TrustedProxies []*net.IPNet
-	Session        session.Options // Logger and Now are filled in
-	Now            func() time.Time
+	DatabaseURL string // default: a fresh PostgreSQL schema
+	// Engine is SESSION_ENGINE's short name. Default: APITEST_ENGINE, so
+	// that the whole HTTP suite runs once per engine, else "db".
+	Engine string
+	// CacheURL and CachePrefix are SESSION_CACHE_URL (default the test
+	// Redis) and SESSION_CACHE_KEY_PREFIX (default one of the database's,
+	// so that apps on one database share their cache, as processes of one
+	// deployment do), for the cache engines.
+	CacheURL, CachePrefix string
+	IdleTimeout           time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
+	Throttle              *auth.ThrottleLimits // nil: logins are not throttled
+	TrustedProxies        []*net.IPNet
+	AllowedOrigins        []string        // CORS_ALLOWED_ORIGINS
+	Session               session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
+	Now                   func() time.Time
+	Logger                *slog.Logger // default: warnings and errors, to the test's log
+	// CacheUsers puts an auth.UserCache, listening to PostgreSQL's
+	// notifications, in front of the users, as cmd/api does on PostgreSQL.
+	CacheUsers bool
 }
 
 // App is a running API.
 type App struct {
 	URL      string
 	DB       *sqlx.DB
+	Engine   string // the session engine it runs
 	Sessions *session.Manager
 	Server   *httptest.Server
 	t        testing.TB
@@ -68,23 +87,44 @@ func New(t testing.TB, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
-	var sessions *session.Manager
-	switch opts.Engine {
-	case "", "db":
-		sessions = session.NewManager(dbstore.New(db), session.NewSigner(session.SaltStore, SecretKey), so)
-	case "signed_cookies":
-		sessions = session.NewCookieManager(session.NewSigner(session.SaltSignedCookies, SecretKey), so)
-	default:
-		t.Fatalf("apitest: no engine %q", opts.Engine)
+	m := metrics.New(prometheus.NewRegistry())
+	opts.Engine = cmp.Or(opts.Engine, os.Getenv("APITEST_ENGINE"), "db")
+	if opts.Engine == "cache" || opts.Engine == "cached_db" {
+		opts.CacheURL = cmp.Or(opts.CacheURL, testredis.URL())
+		if opts.CachePrefix == "" {
+			opts.CachePrefix = testredis.PrefixFor(t, testredis.Client(t), opts.DatabaseURL)
+		}
+	}
+	eng, err := sessionengine.New(sessionengine.Settings{
+		Engine: opts.Engine, SecretKey: SecretKey, FilePath: t.TempDir(),
+		CacheURL: opts.CacheURL, CacheKeyPrefix: opts.CachePrefix, Options: so,
+	}, db, nil)
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
+	t.Cleanup(eng.Close)
+	sessions := eng.Sessions
+	var users auth.Users = auth.NewRepository(db)
+	if opts.CacheUsers {
+		cache := auth.NewUserCache(users, time.Minute)
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		if err := cache.Listen(ctx, opts.DatabaseURL, logger); err != nil {
+			t.Fatalf("apitest: %v", err)
+		}
+		users = cache
 	}
 	e := server.New(server.Deps{
 		Logger:   logger,
 		Sessions: sessions,
-		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
+		Auth: auth.NewService(users, auth.Config{
 			Hasher:        password.NewHasher(PasswordIterations),
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
@@ -92,17 +132,21 @@ func New(t testing.TB, opts Options) *App {
 			Sessions:      sessions,
 			Limiter:       limiter(db, opts.Throttle),
 			Now:           opts.Now,
+			Failures:      m,
 		}),
 		Wizard:         wizard.NewService(wizard.NewRepository(db), opts.Now),
 		Cart:           cart.NewService(cart.NewRepository(db), opts.Now),
 		TrustedProxies: opts.TrustedProxies,
-		Checks:         []server.Check{{Name: "database", Func: db.PingContext}},
+		AllowedOrigins: opts.AllowedOrigins,
+		HSTS:           so.CookieSecure,
+		Metrics:        m,
+		Checks:         append([]server.Check{{Name: "database", Func: db.PingContext}}, eng.Checks...),
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, DB: db, Sessions: sessions, Server: srv, t: t, contract: loadContract(t)}
+	return &App{URL: srv.URL, DB: db, Engine: opts.Engine, Sessions: sessions, Server: srv, t: t, contract: loadContract(t)}
 }
 
 // Browser returns a client with a cookie jar of its own, as a new browser.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -52,11 +53,22 @@ func loadContract(t testing.TB) *contract {
 	return loaded.c
 }
 
-// check fails the test if the response is not one openapi.yaml describes.
+// check fails the test if the response is not one openapi.yaml describes,
+// or lacks a header its conventions promise on every response.
 // A request to a route that openapi.yaml lacks must get the error envelope
 // with 404 or 405; any other answer means the contract misses a route.
 func (c *contract) check(t testing.TB, req *http.Request, res *http.Response, body []byte) {
 	t.Helper()
+	if res.Header.Get("X-Request-ID") == "" {
+		t.Errorf("contract: %s %s → %d has no X-Request-ID", req.Method, req.URL.Path, res.StatusCode)
+	}
+	if strings.HasPrefix(req.URL.Path, "/api/") && res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("contract: %s %s → %d has Cache-Control %q, want no-store", req.Method, req.URL.Path, res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if req.Method == http.MethodOptions && c.listed(req) {
+		c.checkOptions(t, req, res, body)
+		return
+	}
 	ctx := context.Background()
 	route, params, err := c.router.FindRoute(req)
 	if err != nil {
@@ -81,6 +93,31 @@ func (c *contract) check(t testing.TB, req *http.Request, res *http.Response, bo
 	}
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
 		t.Errorf("contract: %s %s → %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, res.StatusCode, err, body)
+	}
+}
+
+// listed reports whether openapi.yaml has an operation on the request's path,
+// whatever its method.
+func (c *contract) listed(req *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		r := req.Clone(req.Context())
+		r.Method = m
+		if _, _, err := c.router.FindRoute(r); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOptions checks an OPTIONS request to a listed path (a CORS preflight,
+// or a client asking what the path allows) against the conventions of
+// openapi.yaml, which describe OPTIONS once rather than as an operation of
+// every path: 204, no body, and Allow.
+func (c *contract) checkOptions(t testing.TB, req *http.Request, res *http.Response, body []byte) {
+	t.Helper()
+	if res.StatusCode != http.StatusNoContent || len(body) != 0 || res.Header.Get("Allow") == "" {
+		t.Errorf("contract: OPTIONS %s → %d with Allow %q and %d bytes of body; want 204, Allow and no body",
+			req.URL.Path, res.StatusCode, res.Header.Get("Allow"), len(body))
 	}
 }
 

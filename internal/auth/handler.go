@@ -168,6 +168,7 @@ func (h *Handler) login(c echo.Context) error {
 	}
 	u, err := h.svc.Login(c.Request().Context(), s, req.Username, req.Password, req.RememberMe, clientOf(c))
 	if err != nil {
+		h.svc.loginFailed(err)
 		return err
 	}
 	return c.JSON(http.StatusOK, loginResponse{userRef{u.ID, u.Username}, sessionapi.InfoOf(s)})

@@ -230,3 +230,12 @@ func sessionAuthHash(passwordHash string) string {
 }
 
 func itoa[T int | int64](n T) string { return strconv.FormatInt(int64(n), 10) }
+
+// wantNoKeyChange checks that res neither issues nor forgets a key.
+func wantNoKeyChange(t *testing.T, res *apitest.Response) {
+	t.Helper()
+	res.WantNoCookie(t)
+	if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
+		t.Fatalf("%s %s: X-Session-Key %q, want none", res.Request.Method, res.Request.URL.Path, v)
+	}
+}

@@ -33,10 +33,10 @@ func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	eachIdleDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": requests closer together than the timeout keep the login alive for longer than the timeout", func(t *testing.T) {
-					u := register(t, app, "busy_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": requests closer together than the timeout keep the login alive for longer than the timeout", func(t *testing.T) {
+					u := register(t, app, "busy_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 
 					for range 6 { // 54 minutes in all
@@ -47,9 +47,9 @@ func TestIdleTimeout(t *testing.T) {
 					wantAuthenticatedAs(t, cl, u)
 				})
 
-				t.Run(c.name+": read-only requests seconds apart keep the login alive, though most record nothing", func(t *testing.T) {
-					u := register(t, app, "trickle_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": read-only requests seconds apart keep the login alive, though most record nothing", func(t *testing.T) {
+					u := register(t, app, "trickle_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 
 					for range 2 * int(idleTimeout/(20*time.Second)) { // 20 minutes in all
@@ -60,9 +60,9 @@ func TestIdleTimeout(t *testing.T) {
 					wantAuthenticatedAs(t, cl, u)
 				})
 
-				t.Run(c.name+": requests to other /api routes keep the login alive too", func(t *testing.T) {
-					u := register(t, app, "shopper_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": requests to other /api routes keep the login alive too", func(t *testing.T) {
+					u := register(t, app, "shopper_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 
 					for _, path := range []string{"/api/session", "/api/session/preferences", "/api/session", "/api/session/preferences"} {
@@ -73,9 +73,9 @@ func TestIdleTimeout(t *testing.T) {
 					cl.Get("/api/auth/me").Want(t, http.StatusOK)
 				})
 
-				t.Run(c.name+": an idle login's request to another /api route proceeds anonymously, and the session is flushed", func(t *testing.T) {
-					u := register(t, app, "wanderer_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": an idle login's request to another /api route proceeds anonymously, and the session is flushed", func(t *testing.T) {
+					u := register(t, app, "wanderer_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					key := cl.SessionKey()
@@ -88,14 +88,14 @@ func TestIdleTimeout(t *testing.T) {
 					}](t, res); len(got.Keys) != 0 {
 						t.Fatalf("keys %v after the idle flush, want none", got.Keys)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
-				t.Run(c.name+": a request exactly the timeout after the last one is still in time", func(t *testing.T) {
-					u := register(t, app, "punctual_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": a request exactly the timeout after the last one is still in time", func(t *testing.T) {
+					u := register(t, app, "punctual_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					key := cl.SessionKey()
 
@@ -108,9 +108,9 @@ func TestIdleTimeout(t *testing.T) {
 					wantAuthenticatedAs(t, cl, u)
 				})
 
-				t.Run(c.name+": the session check after more than the timeout answers authenticated:false, and flushes the session", func(t *testing.T) {
-					u := register(t, app, "idlecheck_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": the session check after more than the timeout answers authenticated:false, and flushes the session", func(t *testing.T) {
+					u := register(t, app, "idlecheck_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					key := cl.SessionKey()
@@ -118,7 +118,7 @@ func TestIdleTimeout(t *testing.T) {
 					clk.Advance(idleTimeout + time.Second)
 					res := wantAnonymous(t, cl)
 
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 1 {
 						t.Fatalf("visit_count %d after the idle flush, want 1: the session's data survived", v.Count)
@@ -129,10 +129,10 @@ func TestIdleTimeout(t *testing.T) {
 		})
 
 		t.Run("401", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": /me after more than the timeout is session_expired; the session is deleted and the key forgotten", func(t *testing.T) {
-					u := register(t, app, "idle_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": /me after more than the timeout is session_expired; the session is deleted and the key forgotten", func(t *testing.T) {
+					u := register(t, app, "idle_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					key := cl.SessionKey()
 
@@ -140,7 +140,7 @@ func TestIdleTimeout(t *testing.T) {
 					res := cl.Get("/api/auth/me")
 
 					res.WantError(t, http.StatusUnauthorized, "session_expired")
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					if k := cl.SessionKey(); k != "" {
 						t.Fatalf("the client still holds key %q", k)
@@ -148,12 +148,12 @@ func TestIdleTimeout(t *testing.T) {
 					// Expired once: from now on the client is merely anonymous,
 					// and so is anyone replaying the old key.
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
-					c.withKey(key).Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+					c.WithKey(key).Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
-				t.Run(c.name+": a password change after more than the timeout is session_expired, and the password stays", func(t *testing.T) {
-					u := register(t, app, "idlechanger_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": a password change after more than the timeout is session_expired, and the password stays", func(t *testing.T) {
+					u := register(t, app, "idlechanger_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					key := cl.SessionKey()
 					hash := accountOf(t, app, u.ID).Password
@@ -162,7 +162,7 @@ func TestIdleTimeout(t *testing.T) {
 					res := cl.Post("/api/auth/password", passwordChange{strongPassword, newPassword})
 
 					res.WantError(t, http.StatusUnauthorized, "session_expired")
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					if got := accountOf(t, app, u.ID).Password; got != hash {
 						t.Fatalf("the password hash changed to %q", got)
@@ -205,10 +205,10 @@ func TestIdleTimeout(t *testing.T) {
 func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 	t.Parallel()
 	eachIdleDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
-		for _, c := range clients(app) {
-			t.Run(c.name+": read-only requests within a step leave the row untouched; the first one after it records the activity", func(t *testing.T) {
-				u := register(t, app, "stepper_"+c.name)
-				cl := c.new()
+		for _, c := range apitest.Transports(app) {
+			t.Run(c.Name+": read-only requests within a step leave the row untouched; the first one after it records the activity", func(t *testing.T) {
+				u := register(t, app, "stepper_"+c.Name)
+				cl := c.New()
 				login(t, cl, u.Username)
 				key := cl.SessionKey()
 				before, _ := app.Row(t, key)
@@ -261,7 +261,7 @@ func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 			}
 			clk.Advance(idleTimeout + time.Hour)
 
-			cl := client{new: app.Browser}.withKey(s.Key())
+			cl := apitest.Transports(app)[0].WithKey(s.Key())
 			cl.Get("/api/auth/me").Want(t, http.StatusOK)
 
 			if got := value[int64](t, stored(t, app, s.Key()), "_last_activity"); got != clk.Now().Unix() {
@@ -274,10 +274,10 @@ func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 func TestNoIdleTimeout(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
-		for _, c := range clients(app) {
-			t.Run(c.name+": with SESSION_IDLE_TIMEOUT 0 a login idle for days stays, on the same key", func(t *testing.T) {
-				u := register(t, app, "patient_"+c.name)
-				cl := c.new()
+		for _, c := range apitest.Transports(app) {
+			t.Run(c.Name+": with SESSION_IDLE_TIMEOUT 0 a login idle for days stays, on the same key", func(t *testing.T) {
+				u := register(t, app, "patient_"+c.Name)
+				cl := c.New()
 				login(t, cl, u.Username)
 				key := cl.SessionKey()
 

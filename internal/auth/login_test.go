@@ -20,10 +20,10 @@ func TestLogin(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": answers the user and the session, under a new key; the old key is dead", func(t *testing.T) {
-					u := register(t, app, "rotated_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": answers the user and the session, under a new key; the old key is dead", func(t *testing.T) {
+					u := register(t, app, "rotated_"+c.Name)
+					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					old := cl.SessionKey()
 
@@ -40,17 +40,17 @@ func TestLogin(t *testing.T) {
 					if fresh == old || !session.ValidKey(fresh) {
 						t.Fatalf("after login the key is %q, was %q", fresh, old)
 					}
-					c.wantIssued(t, res, fresh)
+					c.WantIssued(t, res, fresh)
 					wantRowGone(t, app, old)
 
-					replay := c.withKey(old)
-					c.wantForgotten(t, wantAnonymous(t, replay))
+					replay := c.WithKey(old)
+					c.WantForgotten(t, wantAnonymous(t, replay))
 					wantAuthenticatedAs(t, cl, u)
 				})
 
-				t.Run(c.name+": the anonymous session's data survives the login", func(t *testing.T) {
-					u := register(t, app, "keeper_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": the anonymous session's data survives the login", func(t *testing.T) {
+					u := register(t, app, "keeper_"+c.Name)
+					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					cl.Put("/api/session/preferences", map[string]string{"theme": "dark"}).Want(t, http.StatusOK)
@@ -65,9 +65,9 @@ func TestLogin(t *testing.T) {
 					}
 				})
 
-				t.Run(c.name+": logging in as B on A's session flushes A's data", func(t *testing.T) {
-					a, b := register(t, app, "first_"+c.name), register(t, app, "second_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": logging in as B on A's session flushes A's data", func(t *testing.T) {
+					a, b := register(t, app, "first_"+c.Name), register(t, app, "second_"+c.Name)
+					cl := c.New()
 					login(t, cl, a.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
@@ -86,9 +86,9 @@ func TestLogin(t *testing.T) {
 					}
 				})
 
-				t.Run(c.name+": the same user logging in again gets a new key and keeps the data", func(t *testing.T) {
-					u := register(t, app, "again_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": the same user logging in again gets a new key and keeps the data", func(t *testing.T) {
+					u := register(t, app, "again_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					first := cl.SessionKey()
@@ -225,10 +225,10 @@ func TestLogin(t *testing.T) {
 					WantError(t, http.StatusUnauthorized, "invalid_credentials")
 			})
 
-			for _, c := range clients(app) {
-				t.Run(c.name+": a failed login leaves the session as it was", func(t *testing.T) {
-					u := register(t, app, "steady_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": a failed login leaves the session as it was", func(t *testing.T) {
+					u := register(t, app, "steady_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					key := cl.SessionKey()
 					before, _ := app.Row(t, key)

@@ -11,10 +11,10 @@ func TestLogout(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": the session is deleted, the key forgotten, and the old key anonymous everywhere", func(t *testing.T) {
-					u := register(t, app, "leaving_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": the session is deleted, the key forgotten, and the old key anonymous everywhere", func(t *testing.T) {
+					u := register(t, app, "leaving_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					old := cl.SessionKey()
 
@@ -23,20 +23,20 @@ func TestLogout(t *testing.T) {
 					if len(res.Body) != 0 {
 						t.Fatalf("a 204 with a body: %s", res.Body)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, old)
 					if k := cl.SessionKey(); k != "" {
 						t.Fatalf("the client still holds key %q", k)
 					}
 					wantAnonymous(t, cl)
 
-					c.wantForgotten(t, wantAnonymous(t, c.withKey(old)))
-					c.withKey(old).Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+					c.WantForgotten(t, wantAnonymous(t, c.WithKey(old)))
+					c.WithKey(old).Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
-				t.Run(c.name+": without a session, and nothing is stored", func(t *testing.T) {
+				t.Run(c.Name+": without a session, and nothing is stored", func(t *testing.T) {
 					rows := app.CountRows(t)
-					res := c.new().Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
+					res := c.New().Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
 					res.WantNoCookie(t)
 					if n := app.CountRows(t); n != rows {
 						t.Fatalf("django_session has %d rows, want %d", n, rows)

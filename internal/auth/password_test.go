@@ -22,10 +22,10 @@ func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": this client stays logged in on a new key; the user's other sessions end; another user's do not", func(t *testing.T) {
-					u, other := register(t, app, "changer_"+c.name), register(t, app, "bystander_"+c.name)
-					cl, second, third := c.new(), app.Browser(), app.Browser()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": this client stays logged in on a new key; the user's other sessions end; another user's do not", func(t *testing.T) {
+					u, other := register(t, app, "changer_"+c.Name), register(t, app, "bystander_"+c.Name)
+					cl, second, third := c.New(), app.Browser(), app.Browser()
 					login(t, cl, u.Username)
 					login(t, second, u.Username)
 					login(t, third, other.Username)
@@ -38,7 +38,7 @@ func TestChangePassword(t *testing.T) {
 					if fresh == old || !session.ValidKey(fresh) {
 						t.Fatalf("after the change the key is %q, was %q", fresh, old)
 					}
-					c.wantIssued(t, res, fresh)
+					c.WantIssued(t, res, fresh)
 					wantRowGone(t, app, old)
 					wantAuthenticatedAs(t, cl, u)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 2 {
@@ -49,7 +49,7 @@ func TestChangePassword(t *testing.T) {
 						t.Fatalf("_auth_user_hash %q, want the new password hash's", got)
 					}
 
-					c.wantForgotten(t, wantAnonymous(t, c.withKey(old)))
+					c.WantForgotten(t, wantAnonymous(t, c.WithKey(old)))
 					wantAnonymous(t, second).WantCookieDeleted(t)
 					wantRowGone(t, app, secondKey)
 					wantAuthenticatedAs(t, third, other)
@@ -115,15 +115,15 @@ func TestChangePassword(t *testing.T) {
 		})
 
 		t.Run("401", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": an anonymous client", func(t *testing.T) {
-					c.new().Post("/api/auth/password", passwordChange{strongPassword, newPassword}).
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": an anonymous client", func(t *testing.T) {
+					c.New().Post("/api/auth/password", passwordChange{strongPassword, newPassword}).
 						WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
-				t.Run(c.name+": a client that logged out", func(t *testing.T) {
-					u := register(t, app, "loggedout_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": a client that logged out", func(t *testing.T) {
+					u := register(t, app, "loggedout_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
 

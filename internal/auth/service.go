@@ -43,8 +43,9 @@ const (
 	maxEmail    = 254
 )
 
-// users is what the Service needs of a user store.
-type users interface {
+// Users is what the Service needs of a user store: a *Repository, or a
+// *UserCache in front of one.
+type Users interface {
 	Create(ctx context.Context, username, email, passwordHash string, joined time.Time) (User, error)
 	ByUsername(ctx context.Context, username string) (User, error)
 	ByID(ctx context.Context, id int64) (User, error)
@@ -88,16 +89,17 @@ type Config struct {
 	RememberMeAge time.Duration
 	IdleTimeout   time.Duration // SESSION_IDLE_TIMEOUT; 0 turns it off
 	Now           func() time.Time
+	Failures      FailureCounter // nil: refused logins are not counted
 }
 
 // Service holds the rules of accounts.
 type Service struct {
-	users users
+	users Users
 	cfg   Config
 }
 
 // NewService returns a Service on users.
-func NewService(users users, cfg Config) *Service {
+func NewService(users Users, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -31,10 +31,10 @@ func TestSessionCheck(t *testing.T) {
 				app.WantRowUnchanged(t, b.SessionKey(), before)
 			})
 
-			for _, c := range clients(app) {
-				t.Run(c.name+": after login, the user, the login time and the session", func(t *testing.T) {
-					u := register(t, app, "checked_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": after login, the user, the login time and the session", func(t *testing.T) {
+					u := register(t, app, "checked_"+c.Name)
+					cl := c.New()
 					loginTime := clk.Now()
 					login(t, cl, u.Username)
 					clk.Advance(10 * time.Minute)
@@ -51,17 +51,17 @@ func TestSessionCheck(t *testing.T) {
 			}
 
 			for i, inv := range invalidations(app) {
-				for _, c := range clients(app) {
-					t.Run(c.name+": after "+inv.name+", not authenticated and the session flushed", func(t *testing.T) {
-						u := register(t, app, "gone"+itoa(i)+"_"+c.name)
-						cl := c.new()
+				for _, c := range apitest.Transports(app) {
+					t.Run(c.Name+": after "+inv.name+", not authenticated and the session flushed", func(t *testing.T) {
+						u := register(t, app, "gone"+itoa(i)+"_"+c.Name)
+						cl := c.New()
 						login(t, cl, u.Username)
 						key := cl.SessionKey()
 
 						inv.change(t, u.ID)
 						res := wantAnonymous(t, cl)
 
-						c.wantForgotten(t, res)
+						c.WantForgotten(t, res)
 						wantRowGone(t, app, key)
 						cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 					})
@@ -85,7 +85,7 @@ func TestSessionCheck(t *testing.T) {
 					t.Fatal(err)
 				}
 
-				cl := client{new: app.Browser}.withKey(s.Key())
+				cl := apitest.Transports(app)[0].WithKey(s.Key())
 				wantAuthenticatedAs(t, cl, u)
 			})
 
@@ -107,7 +107,7 @@ func TestSessionCheck(t *testing.T) {
 				}
 				before, _ := app.Row(t, s.Key())
 
-				cl := client{new: app.Browser}.withKey(s.Key())
+				cl := apitest.Transports(app)[0].WithKey(s.Key())
 				wantNoKeyChange(t, wantAnonymous(t, cl))
 				cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				// Flushing it would log the user out of the Django project.
@@ -145,10 +145,10 @@ func TestInvalidLoginEndsAtItsNextRequest(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, _ *apitest.Clock) {
 		for i, inv := range invalidations(app) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": after "+inv.name+", GET /api/session shows the session emptied and the key forgotten", func(t *testing.T) {
-					u := register(t, app, "view"+itoa(i)+"_"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": after "+inv.name+", GET /api/session shows the session emptied and the key forgotten", func(t *testing.T) {
+					u := register(t, app, "view"+itoa(i)+"_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					key := cl.SessionKey()
@@ -161,13 +161,13 @@ func TestInvalidLoginEndsAtItsNextRequest(t *testing.T) {
 					}](t, res); len(got.Keys) != 0 {
 						t.Fatalf("keys %v, want none: the session was not flushed", got.Keys)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 				})
 
-				t.Run(c.name+": after "+inv.name+", POST /api/session/visit starts over in a new session", func(t *testing.T) {
-					u := register(t, app, "visit"+itoa(i)+"_"+c.name)
-					cl := c.new()
+				t.Run(c.Name+": after "+inv.name+", POST /api/session/visit starts over in a new session", func(t *testing.T) {
+					u := register(t, app, "visit"+itoa(i)+"_"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					key := cl.SessionKey()
@@ -193,13 +193,13 @@ func TestMe(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": the logged-in user's account", func(t *testing.T) {
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": the logged-in user's account", func(t *testing.T) {
 					joined := clk.Now()
-					body := map[string]string{"username": "me_" + c.name, "password": strongPassword, "email": c.name + "@example.com"}
+					body := map[string]string{"username": "me_" + c.Name, "password": strongPassword, "email": c.Name + "@example.com"}
 					u := decode[registered](t, app.Browser().Post("/api/auth/register", body).Want(t, http.StatusCreated))
 					clk.Advance(time.Hour)
-					cl := c.new()
+					cl := c.New()
 					login(t, cl, u.Username)
 					loggedInAt := clk.Now()
 					clk.Advance(time.Minute)
@@ -218,14 +218,14 @@ func TestMe(t *testing.T) {
 		})
 
 		t.Run("401", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": an anonymous client", func(t *testing.T) {
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": an anonymous client", func(t *testing.T) {
+					cl := c.New()
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
-				t.Run(c.name+": an anonymous session with data, which is kept", func(t *testing.T) {
-					cl := c.new()
+				t.Run(c.Name+": an anonymous session with data, which is kept", func(t *testing.T) {
+					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					before, _ := app.Row(t, cl.SessionKey())
 
@@ -242,15 +242,15 @@ func TestMe(t *testing.T) {
 func TestReadOnlyRequestsWriteNothing(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
-		for _, c := range clients(app) {
+		for _, c := range apitest.Transports(app) {
 			for _, remember := range []bool{false, true} {
-				name := c.name + ": browser-session login"
+				name := c.Name + ": browser-session login"
 				if remember {
-					name = c.name + ": remembered login"
+					name = c.Name + ": remembered login"
 				}
 				t.Run(name+": checks and /me neither write the session nor set a key", func(t *testing.T) {
-					u := register(t, app, "reader_"+c.name+map[bool]string{false: "_a", true: "_b"}[remember])
-					cl := c.new()
+					u := register(t, app, "reader_"+c.Name+map[bool]string{false: "_a", true: "_b"}[remember])
+					cl := c.New()
 					cl.Post("/api/auth/login", credentials{Username: u.Username, Password: strongPassword, RememberMe: remember}).Want(t, http.StatusOK)
 					key := cl.SessionKey()
 					before, _ := app.Row(t, key)

@@ -31,6 +31,16 @@ const (
 	idle  = 61 * time.Second
 )
 
+// activeSession is one entry of "my sessions", as the contract spells it.
+type activeSession struct {
+	ID           string    `json:"id"`
+	CreatedAt    time.Time `json:"created_at"`
+	LastActivity time.Time `json:"last_activity"`
+	UserAgent    string    `json:"user_agent"`
+	IP           string    `json:"ip"`
+	Current      bool      `json:"current"`
+}
+
 func TestListSessions(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
@@ -219,10 +229,10 @@ func TestRevokeSession(t *testing.T) {
 				}
 			})
 
-			for _, c := range clients(app) {
-				t.Run(c.name+": revoking the current session logs this client out", func(t *testing.T) {
-					u := register(t, app, "self-revoker-"+c.name)
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": revoking the current session logs this client out", func(t *testing.T) {
+					u := register(t, app, "self-revoker-"+c.Name)
+					cl := c.New()
 					login(t, cl, u.Username)
 					other := app.Browser()
 					login(t, other, u.Username)
@@ -230,24 +240,31 @@ func TestRevokeSession(t *testing.T) {
 
 					res := cl.Delete("/api/auth/sessions/"+idOf(t, cl)).Want(t, http.StatusNoContent)
 
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					wantRowGone(t, app, key)
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+					wantAnonymous(t, cl)
 					wantAuthenticatedAs(t, other, u)
 				})
 			}
 		})
 
 		t.Run("404", func(t *testing.T) {
-			t.Run("an id that is no session's", func(t *testing.T) {
-				u := register(t, app, "guesser")
-				cl := app.Browser()
-				login(t, cl, u.Username)
+			for i, tc := range []struct{ name, id string }{
+				{"an id that is no session's", "0123456789abcdef"},
+				{"an id that is not hex", "not-even-hex"},
+				{"an id of 500 characters", strings.Repeat("a", 500)},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					u := register(t, app, "guesser"+itoa(i))
+					cl := app.Browser()
+					login(t, cl, u.Username)
 
-				cl.Delete("/api/auth/sessions/0123456789abcdef").WantError(t, http.StatusNotFound, "not_found")
+					cl.Delete("/api/auth/sessions/"+tc.id).WantError(t, http.StatusNotFound, "not_found")
 
-				wantAuthenticatedAs(t, cl, u)
-			})
+					wantAuthenticatedAs(t, cl, u)
+				})
+			}
 
 			t.Run("the session key itself, which is not an id", func(t *testing.T) {
 				u := register(t, app, "keyholder")
@@ -300,17 +317,17 @@ func TestLogoutAll(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": every session of the user ends, this one included, and no one else's", func(t *testing.T) {
-					u := register(t, app, "everywhere-"+c.name)
-					bystander := register(t, app, "bystander-"+c.name)
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": every session of the user ends, this one included, and no one else's", func(t *testing.T) {
+					u := register(t, app, "everywhere-"+c.Name)
+					bystander := register(t, app, "bystander-"+c.Name)
 					theirs := app.Browser()
 					login(t, theirs, bystander.Username)
 					visitor := app.Mobile()
 					visitor.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					devs := devices(t, app, u) // the phone (an app), the laptop, the tablet
 					caller := devs[1]
-					if c.mobile {
+					if c.Mobile {
 						caller = devs[0]
 					}
 					var keys []string
@@ -320,10 +337,11 @@ func TestLogoutAll(t *testing.T) {
 
 					res := caller.Post("/api/auth/logout-all", nil).Want(t, http.StatusNoContent)
 
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					for i, d := range devs {
 						wantRowGone(t, app, keys[i])
 						d.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+						wantAnonymous(t, d)
 					}
 					if n := sessionsOwnedBy(t, app, u.ID); n != 0 {
 						t.Fatalf("%d sessions of the user left in django_session, want none", n)
@@ -342,6 +360,28 @@ func TestLogoutAll(t *testing.T) {
 	})
 }
 
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
+		t.Run("204", func(t *testing.T) {
+			t.Run("the user's other sessions leave the store; this one is listed alone, current", func(t *testing.T) {
+				u := register(t, app, "rekeyed")
+				devs := devices(t, app, u) // the phone (an app), the laptop, the tablet
+				others := []string{devs[0].SessionKey(), devs[1].SessionKey()}
+
+				changePassword(devs[2], strongPassword).Want(t, http.StatusNoContent)
+
+				for _, key := range others {
+					wantRowGone(t, app, key)
+				}
+				if list := mySessions(t, devs[2]); len(list) != 1 || !list[0].Current {
+					t.Fatalf("my sessions after a password change: %+v, want only this one", list)
+				}
+			})
+		})
+	})
+}
+
 func TestSessionBegunByDjango(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
@@ -355,7 +395,7 @@ func TestSessionBegunByDjango(t *testing.T) {
 			wantNoMeta(t, app, key)
 		})
 
-		t.Run("is listed once the API has seen a request of it as a logged-in session", func(t *testing.T) {
+		t.Run("is listed once the API has seen a request of it as a logged-in session, current in its own list", func(t *testing.T) {
 			u := register(t, app, "pony")
 			api := signIn(t, clk, app.Browser(), firefox, u)
 			key := djangoLogin(t, app, clk, u)
@@ -364,7 +404,7 @@ func TestSessionBegunByDjango(t *testing.T) {
 			}
 
 			clk.Advance(30 * time.Second)
-			django := clients(app)[0].withKey(key)
+			django := apitest.Transports(app)[0].WithKey(key)
 			django.Header.Set("User-Agent", safari)
 			if got := decode[me](t, django.Get("/api/auth/me").Want(t, http.StatusOK)); got.ID != u.ID {
 				t.Fatalf("the Django session is user %d's, want %d's", got.ID, u.ID)
@@ -376,6 +416,9 @@ func TestSessionBegunByDjango(t *testing.T) {
 			}
 			if s := list[0]; s.Current || s.IP != localhost || !s.LastActivity.Equal(clk.Now()) || !s.CreatedAt.Equal(clk.Now()) {
 				t.Fatalf("the Django session is listed as %+v, want first seen and last used %v, from %s", s, clk.Now(), localhost)
+			}
+			if own := current(t, mySessions(t, apitest.Transports(app)[0].WithKey(key))); own.ID != list[0].ID {
+				t.Fatalf("the Django session sees %+v as current, want itself, %+v", own, list[0])
 			}
 
 			api.cl.Delete("/api/auth/sessions/"+list[0].ID).Want(t, http.StatusNoContent)
@@ -389,9 +432,9 @@ func TestSessionBegunByDjango(t *testing.T) {
 
 			clk.Advance(30 * time.Second)
 			firstSeen := clk.Now()
-			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+			apitest.Transports(app)[0].WithKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
 			clk.Advance(2 * time.Minute)
-			clients(app)[0].withKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
+			apitest.Transports(app)[0].WithKey(key).Get("/api/auth/me").Want(t, http.StatusOK)
 
 			s := mySessions(t, api.cl)[0]
 			if s.Current || !s.CreatedAt.Equal(firstSeen) || !s.LastActivity.Equal(clk.Now()) {
@@ -399,6 +442,44 @@ func TestSessionBegunByDjango(t *testing.T) {
 			}
 		})
 	})
+}
+
+// mySessions returns the list of sessions cl sees as its user's.
+func mySessions(t *testing.T, cl *apitest.Client) []activeSession {
+	t.Helper()
+	return decode[[]activeSession](t, cl.Get("/api/auth/sessions").Want(t, http.StatusOK))
+}
+
+// current returns the one session of list marked current.
+func current(t *testing.T, list []activeSession) activeSession {
+	t.Helper()
+	var found []activeSession
+	for _, s := range list {
+		if s.Current {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d sessions marked current in %+v, want 1", len(found), list)
+	}
+	return found[0]
+}
+
+// devices logs u in on a phone (an app), a laptop and a tablet (browsers),
+// each with its own user agent, and returns them in that order.
+func devices(t *testing.T, app *apitest.App, u registered) []*apitest.Client {
+	t.Helper()
+	var out []*apitest.Client
+	for _, ua := range []string{"Phone/1", "Laptop/2", "Tablet/3"} {
+		cl := app.Browser()
+		if ua == "Phone/1" {
+			cl = app.Mobile()
+		}
+		cl.Header.Set("User-Agent", ua)
+		login(t, cl, u.Username)
+		out = append(out, cl)
+	}
+	return out
 }
 
 // signedIn is a client logged in with a user agent of its own.
@@ -486,7 +567,7 @@ func idsByAgent(t *testing.T, list []activeSession) map[string]string {
 // anonymous session, and one that has logged out.
 func wantLoginRequired(t *testing.T, app *apitest.App, method, path string) {
 	t.Helper()
-	for _, c := range clients(app) {
+	for _, c := range apitest.Transports(app) {
 		for _, state := range []struct {
 			name  string
 			setup func(cl *apitest.Client)
@@ -496,12 +577,12 @@ func wantLoginRequired(t *testing.T, app *apitest.App, method, path string) {
 				cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 			}},
 			{"logged out", func(cl *apitest.Client) {
-				login(t, cl, register(t, app, "gone-"+c.name).Username)
+				login(t, cl, register(t, app, "gone-"+c.Name).Username)
 				cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent)
 			}},
 		} {
-			t.Run(c.name+": "+state.name, func(t *testing.T) {
-				cl := c.new()
+			t.Run(c.Name+": "+state.name, func(t *testing.T) {
+				cl := c.New()
 				state.setup(cl)
 				cl.Do(method, path, nil).WantError(t, http.StatusUnauthorized, "not_authenticated")
 			})

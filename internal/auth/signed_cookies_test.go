@@ -14,10 +14,10 @@ func TestAccountsOnSignedCookies(t *testing.T) {
 	t.Parallel()
 	app := apitest.New(t, apitest.Options{Engine: "signed_cookies"})
 
-	for _, c := range clients(app) {
-		t.Run(c.name+": login, the session check and logout work, and nothing is stored", func(t *testing.T) {
-			u := register(t, app, "cookie_"+c.name)
-			cl := c.new()
+	for _, c := range apitest.Transports(app) {
+		t.Run(c.Name+": login, the session check and logout work, and nothing is stored", func(t *testing.T) {
+			u := register(t, app, "cookie_"+c.Name)
+			cl := c.New()
 			cl.Post("/api/session/visit", nil).Want(t, http.StatusOK) // anonymous data, kept at login
 			login(t, cl, u.Username)
 			key := cl.SessionKey()
@@ -29,7 +29,7 @@ func TestAccountsOnSignedCookies(t *testing.T) {
 				t.Fatalf("%d rows in django_session, want none", n)
 			}
 
-			c.wantForgotten(t, cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent))
+			c.WantForgotten(t, cl.Post("/api/auth/logout", nil).Want(t, http.StatusNoContent))
 			wantAnonymous(t, cl)
 		})
 	}
@@ -59,7 +59,7 @@ func TestAccountsOnSignedCookies(t *testing.T) {
 		u := register(t, app, "cookie_forged")
 		cl := app.Mobile()
 		login(t, cl, u.Username)
-		forged := clients(app)[1].withKey(strings.Replace(cl.SessionKey(), ":", "x:", 1))
+		forged := apitest.Transports(app)[1].WithKey(strings.Replace(cl.SessionKey(), ":", "x:", 1))
 		wantAnonymous(t, forged)
 	})
 }

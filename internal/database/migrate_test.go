@@ -1,6 +1,7 @@
 package database_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ var tables = []string{"django_session", "auth_user", "auth_login_failure", "prod
 func TestMigrateDownDropsEveryTableOfADatabaseWithoutDjango(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		url := newURL(t)
-		kept := down(t, url, 6)
+		kept := downAll(t, url)
 		if len(kept) != 0 {
 			t.Fatalf("kept %q in a database Django never migrated", kept)
 		}
@@ -43,7 +44,7 @@ func TestMigrateDownKeepsTheTablesDjangosMigrationsCreated(t *testing.T) {
 		db.MustExec(`INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,
 			is_staff, is_active, date_joined) VALUES ('!', false, 'ada', '', '', '', false, true, CURRENT_TIMESTAMP)`)
 
-		kept := down(t, url, 6)
+		kept := downAll(t, url)
 
 		if len(kept) != 2 || !strings.HasPrefix(kept[0], "kept auth_user: Django's migrations created it") ||
 			!strings.HasPrefix(kept[1], "kept django_session: Django's migrations created it") {
@@ -79,22 +80,33 @@ func TestMigrateDownPastTheFirstMigrationIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if _, err := m.Down(7); err == nil || !strings.Contains(err.Error(), "only 6 of the 7") {
-		t.Fatalf("down 7 from version 6: %v", err)
+	n, _, err := m.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("only %d of the %d", n, n+1)
+	if _, err := m.Down(int(n) + 1); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("down %d from version %d: %v; want an error saying %q", n+1, n, err, want)
 	}
 	if v, _, _ := m.Version(); v != 0 {
-		t.Fatalf("version %d after down 7; want the 6 there were reverted", v)
+		t.Fatalf("version %d after down %d; want the %d there were reverted", v, n+1, n)
 	}
 }
 
-func down(t *testing.T, url string, n int) []string {
+// downAll reverts every migration of url's database, and returns what Down
+// said it kept.
+func downAll(t *testing.T, url string) []string {
 	t.Helper()
 	m, err := database.NewMigrator(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	kept, err := m.Down(n)
+	n, _, err := m.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := m.Down(int(n))
 	if err != nil {
 		t.Fatalf("migrate down %d: %v", n, err)
 	}

@@ -126,6 +126,16 @@ func TestContractOperations(t *testing.T) {
 			if strings.HasPrefix(path, "/api/") {
 				want = append(want, "503")
 			}
+			// A state-changing request may be refused as a cross-site forgery.
+			if method != http.MethodGet && method != http.MethodHead {
+				want = append(want, "403")
+				if res := op.Responses.Value("403"); res != nil {
+					if mt := res.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil &&
+						mt.Schema.Value.VisitJSON(crossOriginForbidden) != nil {
+						t.Errorf("%s: the 403 response does not allow cross_origin_forbidden", name)
+					}
+				}
+			}
 			if op.RequestBody != nil {
 				want = append(want, "400", "415")
 				body := op.RequestBody.Value.Content.Get("application/json")
@@ -212,6 +222,8 @@ func TestContractServedAsEmbedded(t *testing.T) {
 		t.Errorf("the served document does not load: %v", err)
 	}
 }
+
+var crossOriginForbidden = map[string]any{"error": map[string]any{"code": "cross_origin_forbidden", "message": "m"}}
 
 // closed reports whether schema has additionalProperties: false.
 func closed(schema *openapi3.Schema) bool {

@@ -11,10 +11,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/djsessions/api/internal/apperr"
 	"github.com/djsessions/api/internal/auth"
 	"github.com/djsessions/api/internal/cart"
+	"github.com/djsessions/api/internal/docs"
+	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/preferences"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/sessionapi"
@@ -26,6 +29,10 @@ import (
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
+	// Degrades is set when the API still serves without it (a cache in
+	// front of the database): its failure makes readiness "degraded",
+	// not a 503 that would take the process out of the load balancer.
+	Degrades bool
 }
 
 // Deps is what the API is built from.
@@ -41,12 +48,25 @@ type Deps struct {
 	// (TRUSTED_PROXIES); the client address is otherwise the connection's.
 	TrustedProxies []*net.IPNet
 	Now            func() time.Time
+
+	// AllowedOrigins (CORS_ALLOWED_ORIGINS) may call the API from browser
+	// pages, with credentials, and are trusted for cross-origin writes.
+	AllowedOrigins []string
+	// HSTS (SESSION_COOKIE_SECURE: the API is served over HTTPS only)
+	// sends Strict-Transport-Security.
+	HSTS bool
+	// Metrics count the requests and are served at GET /metrics; nil
+	// counts them on a registry of this server's own.
+	Metrics *metrics.Metrics
 }
 
 // New returns the API's HTTP handler.
 func New(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New(prometheus.NewRegistry())
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -57,7 +77,9 @@ func New(d Deps) *Server {
 	// write to, the session store. (A group middleware would do, but Echo
 	// then answers 404 instead of 405 for a wrong method in the group.)
 	accounts := auth.NewHandler(d.Auth)
-	e.Use(web.RequestLogger(d.Logger), web.Recover(d.Logger), web.JSONCharset, web.LimitBody,
+	e.Use(web.RequestLogger(d.Logger), d.Metrics.Middleware(), web.Recover(d.Logger), web.JSONCharset,
+		under("/api/", web.NoStore), web.StrictTransport(d.HSTS),
+		web.CORS(d.AllowedOrigins), web.CrossOrigin(d.AllowedOrigins), web.LimitBody,
 		under("/api/", d.Sessions.Middleware()), under("/api/", accounts.TrackActivity))
 
 	e.GET("/healthz", func(c echo.Context) error {
@@ -67,6 +89,8 @@ func New(d Deps) *Server {
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", d.OpenAPI)
 	})
+	e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	docs.NewHandler().Register(e)
 
 	api := e.Group("/api")
 	accounts.Register(api.Group("/auth"))
@@ -83,15 +107,21 @@ func ready(checks []Check, logger *slog.Logger) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
-		result := map[string]string{}
+		status, result := "ok", map[string]string{}
 		for _, ch := range checks {
-			if err := ch.Func(ctx); err != nil {
+			err := ch.Func(ctx)
+			switch {
+			case err == nil:
+				result[ch.Name] = "ok"
+			case ch.Degrades:
+				logger.Warn("degraded", "check", ch.Name, "err", err)
+				status, result[ch.Name] = "degraded", "unavailable"
+			default:
 				logger.Warn("not ready", "check", ch.Name, "err", err)
 				return apperr.New(apperr.Unavailable, "%s is unreachable", ch.Name)
 			}
-			result[ch.Name] = "ok"
 		}
-		return c.JSON(http.StatusOK, map[string]any{"status": "ok", "checks": result})
+		return c.JSON(http.StatusOK, map[string]any{"status": status, "checks": result})
 	}
 }
 

@@ -1,18 +1,12 @@
 package session
 
 import (
-	"errors"
 	"time"
 )
 
 // MaxCookieSize is the most a session cookie (name=value) may take: browsers
 // keep about 4096 bytes per cookie, and Django warns past 4093.
 const MaxCookieSize = 4093
-
-// ErrTooLarge is returned by a save in the signed-cookies engine when the
-// session no longer fits in a cookie. Nothing is truncated: the save fails,
-// and the client keeps the session it had.
-var ErrTooLarge = errors.New("session: too large to keep in a cookie")
 
 // NewCookieManager returns a Manager for Django's signed_cookies engine: the
 // whole session travels in the cookie (or X-Session-Key), signed by signer,
@@ -74,8 +68,9 @@ func (m *Manager) saveInCookie(s *Session, fn func(*Session) error) error {
 			return err
 		}
 	}
-	value := m.seal(m.signer.Sign(encodeData(s.data), m.now()))
-	if len(m.opts.CookieName)+1+len(value) > MaxCookieSize {
+	data := encodeData(s.data)
+	value := m.seal(m.signer.Sign(data, m.now()))
+	if len(data) > m.opts.MaxSize || len(m.opts.CookieName)+1+len(value) > MaxCookieSize {
 		s.restore(snap)
 		return ErrTooLarge
 	}

@@ -21,6 +21,19 @@ var (
 	ErrInterrupted = errors.New("session: deleted by a concurrent request")
 )
 
+// DefaultMaxSize is the default cap of a session's data: far more than a
+// login, a cart of 100 lines and a wizard take (a few KiB), far less than
+// would let one client weigh on the store.
+const DefaultMaxSize = 64 << 10
+
+// ErrTooLarge is returned by a save that would make the session larger than
+// its cap (Options.MaxSize; with signed cookies, MaxCookieSize). Nothing is
+// truncated: the save fails, and the stored session stays as it was.
+var ErrTooLarge = errors.New("session: too large")
+
+// DefaultAge is Django's SESSION_COOKIE_AGE: two weeks.
+const DefaultAge = 14 * 24 * time.Hour
+
 // createAttempts bounds the retries on a key collision, which with 165 bits
 // of entropy means a broken random source rather than bad luck.
 const createAttempts = 10
@@ -40,6 +53,11 @@ type Options struct {
 	Age                  time.Duration // SESSION_COOKIE_AGE; default two weeks
 	ExpireAtBrowserClose bool          // SESSION_EXPIRE_AT_BROWSER_CLOSE
 	SaveEveryRequest     bool          // SESSION_SAVE_EVERY_REQUEST
+
+	// MaxSize caps a session's data, as JSON, so that no client can grow
+	// one without bound: a save past it fails with ErrTooLarge, and
+	// nothing is stored. Default DefaultMaxSize.
+	MaxSize int
 
 	// Sealer, if set, encrypts session data at rest (SESSION_ENCRYPTION_KEYS).
 	Sealer *Sealer
@@ -75,7 +93,10 @@ func NewManager(store Store, signer *Signer, opts Options) *Manager {
 		opts.CookieSameSite = http.SameSiteLaxMode
 	}
 	if opts.Age == 0 {
-		opts.Age = 14 * 24 * time.Hour
+		opts.Age = DefaultAge
+	}
+	if opts.MaxSize == 0 {
+		opts.MaxSize = DefaultMaxSize
 	}
 	if opts.StoreTimeout == 0 {
 		opts.StoreTimeout = 5 * time.Second
@@ -122,8 +143,13 @@ func (m *Manager) Load(ctx context.Context, key string) (*Session, error) {
 			"session", Fingerprint(key), "err", err)
 		return s, nil
 	}
-	s.key, s.data = key, data
-	return s, nil
+	loaded := &Session{m: m, key: key, data: data}
+	if e := loaded.expiry(); e.isDate && !m.now().Before(e.date) {
+		// Past the date it was given: whatever the store judged by (a
+		// file's time, a TTL set by another program), it is over.
+		return s, nil
+	}
+	return loaded, nil
 }
 
 // Save writes the session to the store: under a new key when it has none,
@@ -146,7 +172,10 @@ func (m *Manager) create(ctx context.Context, s *Session) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
 	defer cancel()
-	r := m.record(s)
+	r, err := m.record(s)
+	if err != nil {
+		return err
+	}
 	for range createAttempts {
 		key := newKey()
 		err := m.store.Create(ctx, key, r)
@@ -224,7 +253,11 @@ func (m *Manager) edit(s *Session, snap snapshot, fn func(*Session) error) Edit 
 				return Record{}, editError{err}
 			}
 		}
-		return m.record(s), nil
+		r, err := m.record(s)
+		if err != nil {
+			return Record{}, editError{err}
+		}
+		return r, nil
 	}
 }
 
@@ -248,13 +281,17 @@ func (m *Manager) settle(s *Session, snap snapshot, err error, op string) error 
 	}
 }
 
-// record is s as the store keeps it.
-func (m *Manager) record(s *Session) Record {
+// record is s as the store keeps it, or ErrTooLarge.
+func (m *Manager) record(s *Session) (Record, error) {
+	data := encodeData(s.data)
+	if len(data) > m.opts.MaxSize {
+		return Record{}, ErrTooLarge
+	}
 	return Record{
-		Data:   m.seal(m.signer.Sign(encodeData(s.data), m.now())),
+		Data:   m.seal(m.signer.Sign(data, m.now())),
 		Expiry: s.ExpiryDate(),
 		Meta:   s.meta,
-	}
+	}, nil
 }
 
 // ClearExpired deletes expired sessions in batches of batch, calling progress

@@ -34,8 +34,9 @@ type UserIndex interface {
 	ByUser(ctx context.Context, userID int64, now time.Time) ([]Entry, error)
 	// DeleteByUser deletes every session of userID but the one under keep
 	// ("" keeps none), including one that a concurrent Rotate moved to a
-	// new key while it ran, and returns how many it deleted.
-	DeleteByUser(ctx context.Context, userID int64, keep string) (int, error)
+	// new key while it ran, and returns the keys it deleted (a cache in
+	// front of the store must forget them too).
+	DeleteByUser(ctx context.Context, userID int64, keep string) ([]string, error)
 }
 
 // ErrNoIndex is returned for the features that need a UserIndex on an

@@ -164,11 +164,15 @@ func (s *Session) Update(ctx context.Context, fn func(*Session) error) error {
 	if s.key != "" {
 		return s.m.update(ctx, s, fn)
 	}
-	// Not stored yet, so no other request can know it: nothing to lock.
+	// Not stored yet, so no other request can know it: nothing to lock,
+	// and nothing to store if fn changed nothing.
 	snap := s.snapshot()
 	if err := fn(s); err != nil {
 		s.restore(snap)
 		return err
+	}
+	if !s.modified {
+		return nil
 	}
 	return s.m.create(ctx, s)
 }

@@ -3,8 +3,10 @@ package session_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/testdb"
@@ -137,6 +139,20 @@ func TestUpdateOfANewSessionCreatesIt(t *testing.T) {
 	}
 }
 
+func TestUpdateThatChangesNothingInANewSessionStoresNothing(t *testing.T) {
+	f := sqliteFixture(t, session.Options{})
+	s := f.m.New()
+	if err := s.Update(context.Background(), func(s *session.Session) error {
+		s.Delete("cart") // nothing to delete
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Key() != "" || f.rows(t) != 0 {
+		t.Fatalf("key %q, %d rows; want nothing stored", s.Key(), f.rows(t))
+	}
+}
+
 func TestUpdateOrCycleOfASessionDeletedMeanwhileIsInterrupted(t *testing.T) {
 	for name, change := range map[string]func(context.Context, *session.Session) error{
 		"update": func(ctx context.Context, s *session.Session) error { return s.Update(ctx, increment) },
@@ -184,4 +200,48 @@ func increment(s *session.Session) error {
 		return err
 	}
 	return s.Set("n", n+1)
+}
+
+func TestASessionPastItsExpiryDateIsNotLoadedWhateverTheStoreSays(t *testing.T) {
+	f := sqliteFixture(t, session.Options{})
+	s := f.m.New()
+	s.SetExpiryDate(f.clock.Now().Add(time.Hour))
+	if err := f.m.Save(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	// The row stays (the store judges by the wall clock), but the session's
+	// own date has passed.
+	f.clock.Advance(2 * time.Hour)
+	if got := f.load(t, s.Key()); !got.IsEmpty() {
+		t.Fatalf("a session past its expiry date loaded with %v", got.Keys())
+	}
+}
+
+func TestASessionCannotGrowPastItsCap(t *testing.T) {
+	ctx := context.Background()
+	f := sqliteFixture(t, session.Options{MaxSize: 1024})
+	big := strings.Repeat("x", 2000)
+
+	fresh := f.m.New()
+	mustSet(t, fresh, "big", big)
+	if err := f.m.Save(ctx, fresh); !errors.Is(err, session.ErrTooLarge) {
+		t.Fatalf("saving a new session past the cap: %v, want ErrTooLarge", err)
+	}
+	if n := f.rows(t); n != 0 {
+		t.Fatalf("%d rows after a refused save, want 0", n)
+	}
+
+	key := f.saved(t, map[string]any{"small": 1}).Key()
+	before := f.mustRecord(t, key)
+	s := f.load(t, key)
+	err := s.Update(ctx, func(s *session.Session) error { return s.Set("big", big) })
+	if !errors.Is(err, session.ErrTooLarge) {
+		t.Fatalf("Update past the cap: %v, want ErrTooLarge", err)
+	}
+	if f.mustRecord(t, key) != before || s.Has("big") {
+		t.Fatal("a refused Update changed the stored session or kept its change")
+	}
+	if got := session.DefaultMaxSize; got != 64<<10 {
+		t.Fatalf("DefaultMaxSize = %d, want the documented 64 KiB", got)
+	}
 }

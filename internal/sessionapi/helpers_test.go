@@ -46,46 +46,6 @@ func eachDB(t *testing.T, f func(t *testing.T, app *apitest.App, clk *apitest.Cl
 	})
 }
 
-// client is one way of carrying the session key.
-type client struct {
-	name   string
-	mobile bool
-	new    func() *apitest.Client
-}
-
-func clients(app *apitest.App) []client {
-	return []client{
-		{name: "cookie", new: app.Browser},
-		{name: "header", mobile: true, new: app.Mobile},
-	}
-}
-
-// withKey returns a new client that presents key. A cookie client sends it
-// in a fixed Cookie header, so it is good for one request only: after that
-// its jar would send a second session cookie.
-func (c client) withKey(app *apitest.App, key string) *apitest.Client {
-	cl := c.new()
-	if c.mobile {
-		cl.Header.Set(session.HeaderKey, key)
-	} else {
-		cl.Header.Set("Cookie", "sessionid="+key)
-	}
-	return cl
-}
-
-// wantForgotten checks that res tells the client to drop its key.
-func (c client) wantForgotten(t *testing.T, res *apitest.Response) {
-	t.Helper()
-	if !c.mobile {
-		res.WantCookieDeleted(t)
-		return
-	}
-	res.WantNoCookie(t)
-	if v, ok := res.Header[session.HeaderKey]; !ok || v[0] != "" {
-		t.Fatalf("X-Session-Key %q, want present and empty", v)
-	}
-}
-
 func constant(key string) func(*testing.T) string {
 	return func(*testing.T) string { return key }
 }

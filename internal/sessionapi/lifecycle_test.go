@@ -14,9 +14,9 @@ func TestCycle(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": a new key, the same data, and the old key dead", func(t *testing.T) {
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": a new key, the same data, and the old key dead", func(t *testing.T) {
+					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					first := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK))
 					old := cl.SessionKey()
@@ -30,7 +30,7 @@ func TestCycle(t *testing.T) {
 					if fresh == old || !session.ValidKey(fresh) {
 						t.Fatalf("after cycling the key is %q, was %q", fresh, old)
 					}
-					if c.mobile {
+					if c.Mobile {
 						if got := wantIssuedKey(t, res); got != fresh {
 							t.Fatalf("X-Session-Key %q, want %q", got, fresh)
 						}
@@ -46,12 +46,12 @@ func TestCycle(t *testing.T) {
 						t.Fatalf("after cycling, the visit is %+v, want count 3 and session_created %v", v, first.Created)
 					}
 
-					replay := c.withKey(app, old)
+					replay := c.WithKey(old)
 					res = replay.Get("/api/session").Want(t, http.StatusOK)
 					if got := decode[shown](t, res); len(got.Keys) != 0 {
 						t.Fatalf("the old key still reads keys %q", got.Keys)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 				})
 			}
 
@@ -83,9 +83,9 @@ func TestFlush(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("204", func(t *testing.T) {
-			for _, c := range clients(app) {
-				t.Run(c.name+": the session is deleted, the client told to forget its key, and the key dead", func(t *testing.T) {
-					cl := c.new()
+			for _, c := range apitest.Transports(app) {
+				t.Run(c.Name+": the session is deleted, the client told to forget its key, and the key dead", func(t *testing.T) {
+					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 					old := cl.SessionKey()
 
@@ -94,7 +94,7 @@ func TestFlush(t *testing.T) {
 					if len(res.Body) != 0 {
 						t.Fatalf("a 204 with a body: %s", res.Body)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 					if _, found := app.Row(t, old); found {
 						t.Fatalf("the flushed key %s is still in django_session", old)
 					}
@@ -102,12 +102,12 @@ func TestFlush(t *testing.T) {
 						t.Fatalf("the client still holds key %q", cl.SessionKey())
 					}
 
-					replay := c.withKey(app, old)
+					replay := c.WithKey(old)
 					res = replay.Get("/api/session").Want(t, http.StatusOK)
 					if got := decode[shown](t, res); len(got.Keys) != 0 {
 						t.Fatalf("the flushed key still reads keys %q", got.Keys)
 					}
-					c.wantForgotten(t, res)
+					c.WantForgotten(t, res)
 
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 1 {
 						t.Fatalf("the first visit after a flush counts %d, want 1", v.Count)
@@ -117,9 +117,9 @@ func TestFlush(t *testing.T) {
 					}
 				})
 
-				t.Run(c.name+": a client without a session gets 204 too", func(t *testing.T) {
+				t.Run(c.Name+": a client without a session gets 204 too", func(t *testing.T) {
 					rows := app.CountRows(t)
-					res := c.new().Delete("/api/session").Want(t, http.StatusNoContent)
+					res := c.New().Delete("/api/session").Want(t, http.StatusNoContent)
 					res.WantNoCookie(t)
 					if n := app.CountRows(t); n != rows {
 						t.Fatalf("django_session has %d rows, want %d", n, rows)
@@ -178,18 +178,18 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 		}
 		t.Run("200", func(t *testing.T) {
 			for _, tc := range cases {
-				for _, c := range clients(app) {
-					t.Run(c.name+": "+tc.name, func(t *testing.T) {
+				for _, c := range apitest.Transports(app) {
+					t.Run(c.Name+": "+tc.name, func(t *testing.T) {
 						forged := tc.key(t)
 						before, existed := app.Row(t, forged)
 
-						res := c.withKey(app, forged).Post("/api/session/visit", nil).Want(t, http.StatusOK)
+						res := c.WithKey(forged).Post("/api/session/visit", nil).Want(t, http.StatusOK)
 
 						if v := decode[visit](t, res); v.Count != 1 {
 							t.Fatalf("visit_count %d, want 1: the forged key's session was adopted", v.Count)
 						}
 						var got string
-						if c.mobile {
+						if c.Mobile {
 							got = wantIssuedKey(t, res)
 						} else {
 							got = res.SessionCookie(t).Value
@@ -231,12 +231,12 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 		}
 		t.Run("200", func(t *testing.T) {
 			for _, w := range ways {
-				for _, c := range clients(app) {
-					t.Run(c.name+": a write after the delete "+w.name+" gets a new session, not the old one back", func(t *testing.T) {
-						first := c.new()
+				for _, c := range apitest.Transports(app) {
+					t.Run(c.Name+": a write after the delete "+w.name+" gets a new session, not the old one back", func(t *testing.T) {
+						first := c.New()
 						first.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 						key := first.SessionKey()
-						second := c.withKey(app, key)
+						second := c.WithKey(key)
 
 						w.delete(t, key, first)
 						res := second.Post("/api/session/visit", nil).Want(t, http.StatusOK)
@@ -245,7 +245,7 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 							t.Fatalf("visit_count %d, want 1", v.Count)
 						}
 						var issued string
-						if c.mobile {
+						if c.Mobile {
 							issued = wantIssuedKey(t, res)
 						} else {
 							issued = res.SessionCookie(t).Value

@@ -152,9 +152,9 @@ func TestShowSession(t *testing.T) {
 			})
 
 			t.Run("a read writes nothing and sets no cookie, but varies on Cookie", func(t *testing.T) {
-				for _, c := range clients(app) {
-					t.Run(c.name, func(t *testing.T) {
-						cl := c.new()
+				for _, c := range apitest.Transports(app) {
+					t.Run(c.Name, func(t *testing.T) {
+						cl := c.New()
 						cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 						key := cl.SessionKey()
 						before, _ := app.Row(t, key)

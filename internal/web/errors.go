@@ -60,8 +60,8 @@ func ErrorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		e := toAppError(err)
 		status := statusOf[e.Code]
 		if status >= 500 {
-			logger.Error("request failed", "method", c.Request().Method,
-				"path", c.Request().URL.Path, "status", status, "err", err)
+			logger.Error("request failed", "request_id", RequestID(c.Request().Context()),
+				"method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 		}
 		if c.Response().Committed {
 			return
@@ -92,7 +92,8 @@ func toAppError(err error) *apperr.Error {
 		return apperr.New(apperr.Unavailable, "the service is temporarily unavailable; try again shortly")
 	case errors.Is(err, session.ErrTooLarge):
 		return apperr.New(apperr.SessionTooLarge,
-			"the session would no longer fit in a cookie (%d bytes); nothing was saved", session.MaxCookieSize)
+			"the session would grow past its size limit (%d KiB; %d bytes in a cookie with signed cookies); nothing was saved",
+			session.DefaultMaxSize>>10, session.MaxCookieSize)
 	case errors.Is(err, session.ErrNoIndex):
 		return apperr.New(apperr.NotSupported,
 			"this server keeps sessions only in their cookies (SESSION_ENGINE=signed_cookies), so it cannot list or end them")

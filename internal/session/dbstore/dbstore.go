@@ -63,7 +63,8 @@ func New(db *sqlx.DB) *Store {
 		byUser: db.Rebind(`SELECT session_key, expire_date, user_id, created_at, last_activity, ip, user_agent
 			FROM django_session WHERE user_id = ? AND expire_date > ?
 			ORDER BY last_activity DESC`),
-		deleteByUser: db.Rebind(`DELETE FROM django_session WHERE user_id = ? AND session_key <> ?`),
+		deleteByUser: db.Rebind(`DELETE FROM django_session WHERE user_id = ? AND session_key <> ?
+			RETURNING session_key`),
 	}}
 }
 
@@ -212,20 +213,16 @@ func (s *Store) ByUser(ctx context.Context, userID int64, now time.Time) ([]sess
 // statement's snapshot was taken: PostgreSQL waits for the old row, then
 // finds it gone, and does not see the new one. A second statement, which
 // sees that commit, deletes it. (On SQLite, writes are serial anyway.)
-func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) (int, error) {
-	total := 0
+func (s *Store) DeleteByUser(ctx context.Context, userID int64, keep string) ([]string, error) {
+	var deleted []string
 	for range 2 {
-		res, err := s.db.ExecContext(ctx, s.q.deleteByUser, userID, keep)
-		if err != nil {
-			return total, err
+		var keys []string
+		if err := s.db.SelectContext(ctx, &keys, s.q.deleteByUser, userID, keep); err != nil {
+			return deleted, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, err
-		}
-		total += int(n)
+		deleted = append(deleted, keys...)
 	}
-	return total, nil
+	return deleted, nil
 }
 
 // metaArgs are the query arguments of m's columns: NULL for a zero field.

@@ -1,0 +1,158 @@
+package cachedb_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/session/cachedb"
+	"github.com/djsessions/api/internal/session/dbstore"
+	"github.com/djsessions/api/internal/session/redisstore"
+	"github.com/djsessions/api/internal/session/sessiontest"
+	"github.com/djsessions/api/internal/testdb"
+	"github.com/djsessions/api/internal/testredis"
+)
+
+func TestStoreConformance(t *testing.T) {
+	c := testredis.Client(t)
+	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
+		sessiontest.Run(t, func(t *testing.T) session.Store {
+			return cachedb.New(dbstore.New(testdb.Open(t, newURL(t))),
+				cachedb.NewRedisCache(c, testredis.Prefix(t, c)), nil)
+		})
+	})
+}
+
+// process is one API process's store: its own connections to the shared
+// database and the shared Redis.
+func process(t *testing.T, db *sqlx.DB, redisURL, prefix string) *cachedb.Store {
+	t.Helper()
+	rdb, err := redisstore.NewClient(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, prefix), nil)
+}
+
+const key = "cachedbtest00000000000000000001a"
+
+func record(data string) session.Record {
+	return session.Record{Data: data, Expiry: time.Now().Add(time.Hour)}
+}
+
+func set(data string) session.Edit {
+	return func(string) (session.Record, error) { return record(data), nil }
+}
+
+func mustLoad(t *testing.T, st session.Store, want string, wantFound bool) {
+	t.Helper()
+	got, found, err := st.Load(context.Background(), key)
+	if err != nil || found != wantFound || got != want {
+		t.Fatalf("Load = %q, found %v, err %v; want %q, found %v", got, found, err, want, wantFound)
+	}
+}
+
+func TestAChangeOnOneProcessIsSeenByTheOthersAtOnce(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	prefix := testredis.Prefix(t, testredis.Client(t))
+	a, b := process(t, db, testredis.URL(), prefix), process(t, db, testredis.URL(), prefix)
+
+	if err := a.Create(ctx, key, record("v1")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, b, "v1", true) // b's cache now holds it too: it is the same cache
+	if err := a.Update(ctx, key, set("v2")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, b, "v2", true)
+	if err := a.Delete(ctx, key); err != nil { // a logout
+		t.Fatal(err)
+	}
+	mustLoad(t, b, "", false)
+}
+
+func TestARevokeByUserLeavesTheCacheToo(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	prefix := testredis.Prefix(t, testredis.Client(t))
+	a, b := process(t, db, testredis.URL(), prefix), process(t, db, testredis.URL(), prefix)
+
+	r := record("logged in")
+	r.Meta = session.Meta{UserID: 7}
+	if err := a.Create(ctx, key, r); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, b, "logged in", true)
+	if _, err := a.DeleteByUser(ctx, 7, ""); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, b, "", false)
+}
+
+func TestWithRedisDownSessionsAreServedFromTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	proxy := testredis.NewProxy(t)
+	st := process(t, db, proxy.URL(), testredis.Prefix(t, testredis.Client(t)))
+	if err := st.Check(ctx); err != nil {
+		t.Fatalf("Check with Redis up: %v", err)
+	}
+
+	proxy.Down()
+	if err := st.Create(ctx, key, record("v1")); err != nil {
+		t.Fatalf("Create with Redis down: %v", err)
+	}
+	mustLoad(t, st, "v1", true)
+	if err := st.Update(ctx, key, set("v2")); err != nil {
+		t.Fatalf("Update with Redis down: %v", err)
+	}
+	mustLoad(t, st, "v2", true)
+	if err := st.Check(ctx); err == nil {
+		t.Fatal("Check with Redis down reports nothing: readiness would not show the degradation")
+	}
+
+	proxy.Up()
+	mustLoad(t, st, "v2", true)
+	waitReady(t, st)
+}
+
+// waitReady waits for st's cache to answer again: go-redis redials a pool
+// that failed to dial in the background, about once a second.
+func waitReady(t *testing.T, st *cachedb.Store) {
+	t.Helper()
+	var err error
+	for range 100 {
+		if err = st.Check(context.Background()); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("Check once Redis is back: %v", err)
+}
+
+func TestAnEntryLeftStaleWhileRedisWasUnreachableIsNeverServed(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	proxy := testredis.NewProxy(t)
+	st := process(t, db, proxy.URL(), testredis.Prefix(t, testredis.Client(t)))
+
+	if err := st.Create(ctx, key, record("logged in")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, st, "logged in", true) // cached
+
+	// Redis keeps running, but this process cannot reach it while the
+	// session is logged out: the cache still holds it.
+	proxy.Down()
+	if err := st.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Up()
+	waitReady(t, st)
+	mustLoad(t, st, "", false)
+}
