@@ -44,6 +44,9 @@ func besideWith(t *testing.T, opts apitest.Options, djangoVars ...string) *side 
 	if opts.Engine == "" {
 		opts.Engine = "db"
 	}
+	// As cmd/api runs on PostgreSQL: users cached, and dropped from the
+	// cache when auth_user's trigger announces a change, Django's included.
+	opts.CacheUsers = true
 	opts.DatabaseURL = testdb.EmptyPostgresURL(t)
 	env := append(djangoEnv(opts.DatabaseURL, opts.Engine), djangoVars...) // the last of a name wins
 	manage(t, env, "migrate", "--no-input")
