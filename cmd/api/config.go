@@ -63,7 +63,11 @@ type Config struct {
 	AllowedOrigins []string
 
 	ListenAddr string
-	LogLevel   slog.Level
+	// PprofAddr, when set, serves Go's profiler (net/http/pprof) there, on
+	// a listener of its own, never on LISTEN_ADDR: it reveals the process's
+	// internals and must stay on the operators' network.
+	PprofAddr string
+	LogLevel  slog.Level
 }
 
 // engines maps every accepted SESSION_ENGINE, Django's dotted names too, to
@@ -115,6 +119,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AllowedOrigins:          p.origins("CORS_ALLOWED_ORIGINS"),
 
 		ListenAddr: p.str("LISTEN_ADDR", "127.0.0.1:8000"),
+		PprofAddr:  p.str("PPROF_ADDR", ""),
 		LogLevel:   p.logLevel("LOG_LEVEL"),
 	}
 
@@ -272,6 +277,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("TRUSTED_PROXIES", c.TrustedProxies),
 		slog.Any("CORS_ALLOWED_ORIGINS", c.AllowedOrigins),
 		slog.String("LISTEN_ADDR", c.ListenAddr),
+		slog.String("PPROF_ADDR", c.PprofAddr),
 		slog.String("LOG_LEVEL", c.LogLevel.String()),
 	)
 }

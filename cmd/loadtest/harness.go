@@ -30,6 +30,8 @@ type harness struct {
 	floors *floors
 	// products are the catalog's ids, for the cart scenarios.
 	products []int64
+	// process follows the API's memory through the runs.
+	process watchProcess
 }
 
 func newHarness(ctx context.Context, o options, log io.Writer) (*harness, error) {
@@ -97,6 +99,9 @@ func (h *harness) close() {
 	}
 }
 
+// closeIdle closes the harness's own idle connections to the API.
+func (h *harness) closeIdle() { h.client.CloseIdleConnections() }
+
 func (h *harness) hasFloor(name string) bool { return name == floorHash || h.floors.have[name] }
 
 // result is one scenario's median run.
@@ -133,8 +138,12 @@ func (h *harness) measure(ctx context.Context, name string) (result, error) {
 }
 
 // attack runs one scenario run, showing progress once a second.
-func (h *harness) attack(ctx context.Context, name, run string, tr vegeta.Targeter) *vegeta.Metrics {
-	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true), vegeta.Connections(h.o.workers), vegeta.Timeout(30 * time.Second)}
+func (h *harness) attack(ctx context.Context, name, run string, targeter vegeta.Targeter) *vegeta.Metrics {
+	// A transport of the attack's own, closed after it, so that its
+	// connections do not stay open on the server as idle goroutines.
+	tr := &http.Transport{MaxIdleConnsPerHost: h.o.workers, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	opts := []func(*vegeta.Attacker){vegeta.Client(&http.Client{Transport: tr, Timeout: 30 * time.Second})}
 	var pacer vegeta.Pacer = vegeta.Rate{Freq: h.o.rate, Per: time.Second}
 	if h.o.rate == 0 {
 		opts = append(opts, vegeta.Workers(uint64(h.o.workers)), vegeta.MaxWorkers(uint64(h.o.workers)))
@@ -145,7 +154,7 @@ func (h *harness) attack(ctx context.Context, name, run string, tr vegeta.Target
 	start := time.Now()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	results := attacker.Attack(tr, pacer, h.o.duration, name)
+	results := attacker.Attack(targeter, pacer, h.o.duration, name)
 	for {
 		select {
 		case r, ok := <-results:
@@ -156,6 +165,7 @@ func (h *harness) attack(ctx context.Context, name, run string, tr vegeta.Target
 			}
 			m.Add(r)
 		case <-tick.C:
+			h.process.sample(ctx, h)
 			el := time.Since(start)
 			fmt.Fprintf(h.log, "\r%s run %s: %4.0fs, %d requests, %.0f req/s   ", name, run,
 				el.Seconds(), m.Requests, float64(m.Requests)/el.Seconds())

@@ -99,6 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "target %s, %d run(s) of %s each, %s, %d CPUs\n\n",
 		o.target, o.runs, o.duration, rateName(o.rate, o.workers), runtime.NumCPU())
 	fmt.Fprintf(stdout, "%-16s %10s %9s %9s %9s %7s %11s %8s\n", "scenario", "req/s", "p50", "p95", "p99", "errors", "writes/req", "of floor")
+	before, haveProcess := h.readProcess(ctx)
 	results := map[string]result{}
 	for _, name := range append(slices.Clone(floorNames), o.scenarios...) {
 		if slices.Contains(floorNames, name) && !h.hasFloor(name) {
@@ -128,6 +129,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-16s %10.0f %9s %9s %9s %7d %11s %s\n", name, r.rate,
 			ms(r.p50), ms(r.p95), ms(r.p99), r.errors, writes, ratio)
+	}
+	if haveProcess {
+		// Keep-alive connections of the load close with the harness's
+		// transport; give the server a moment to let their goroutines go.
+		h.closeIdle()
+		time.Sleep(2 * time.Second)
+		after, _ := h.readProcess(ctx)
+		fmt.Fprintf(stdout, "\nAPI process: at most %.0f MB resident during the runs; %.0f goroutines before, %.0f after\n",
+			h.process.maxRSS/(1<<20), before.goroutines, after.goroutines)
 	}
 	return nil
 }
