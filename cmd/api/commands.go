@@ -38,7 +38,11 @@ func migrateCmd(args []string, cfg Config, stdout io.Writer) error {
 				return fmt.Errorf("migrate down: %q is not a positive number of steps", args[1])
 			}
 		}
-		if err := m.Down(n); err != nil {
+		kept, err := m.Down(n)
+		for _, k := range kept {
+			fmt.Fprintln(stdout, k)
+		}
+		if err != nil {
 			return err
 		}
 	case "version":

@@ -22,7 +22,8 @@ const usage = `usage: api [command]
 commands:
   serve                  start the API (the default)
   migrate up             apply every pending migration
-  migrate down [N]       revert the last N migrations (default 1)
+  migrate down [N]       revert the last N migrations (default 1); tables that
+                         a Django project's migrations created are kept
   migrate version        print the schema version
   clearsessions          delete expired sessions, in batches
   createuser NAME [EMAIL]

@@ -155,6 +155,11 @@ func (a *App) Browser() *Client {
 	return &Client{app: a, http: &http.Client{Jar: jar, CheckRedirect: stay}, Header: http.Header{}}
 }
 
+// Jar returns the client's cookie jar (nil for a Mobile client), so that
+// another client can share it, as a browser shares its cookies between the
+// sites of one host.
+func (c *Client) Jar() http.CookieJar { return c.http.Jar }
+
 // Mobile returns a client without cookies that carries its session key in
 // X-Session-Key, as the API asks mobile apps to: "new" until it has one,
 // then whatever the last response said.

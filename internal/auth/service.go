@@ -298,6 +298,12 @@ var ErrSessionExpired = errors.New("auth: session idle for too long")
 // must exist, be active and match the session's auth hash, which changes
 // with the password. A session that fails any of these is flushed, and the
 // request is anonymous (found false).
+//
+// A login made by another of a Django project's authentication backends
+// (a login by email, by a social account) is anonymous here but left as it
+// is, as Django leaves one by a backend it does not list: this API vouches
+// only for ModelBackend's logins, and flushing would log the user out of
+// the Django project too.
 func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, found bool, err error) {
 	id, ok := sessionUserID(s)
 	if !ok {
@@ -306,11 +312,14 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 		}
 		return User{}, false, nil
 	}
+	if stringValue(s, keyBackend) != backend {
+		return User{}, false, nil
+	}
 	u, err = svc.users.ByID(ctx, id)
 	if err != nil && !errors.Is(err, ErrNoUser) {
 		return User{}, false, err
 	}
-	if err != nil || !u.IsActive || stringValue(s, keyBackend) != backend {
+	if err != nil || !u.IsActive {
 		return User{}, false, s.Flush(ctx)
 	}
 	switch svc.matchHash(u.PasswordHash, stringValue(s, keyHash)) {

@@ -88,6 +88,31 @@ func TestSessionCheck(t *testing.T) {
 				cl := apitest.Transports(app)[0].WithKey(s.Key())
 				wantAuthenticatedAs(t, cl, u)
 			})
+
+			t.Run("a login by another Django backend is not authenticated, and is kept", func(t *testing.T) {
+				u := register(t, app, "otherbackend")
+				hash := accountOf(t, app, u.ID).Password
+				s := app.Sessions.New()
+				for k, v := range map[string]string{
+					"_auth_user_id":      itoa(u.ID),
+					"_auth_user_backend": "allauth.account.auth_backends.AuthenticationBackend",
+					"_auth_user_hash":    sessionAuthHash(hash),
+				} {
+					if err := s.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := app.Sessions.Save(context.Background(), s); err != nil {
+					t.Fatal(err)
+				}
+				before, _ := app.Row(t, s.Key())
+
+				cl := apitest.Transports(app)[0].WithKey(s.Key())
+				wantNoKeyChange(t, wantAnonymous(t, cl))
+				cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
+				// Flushing it would log the user out of the Django project.
+				app.WantRowUnchanged(t, s.Key(), before)
+			})
 		})
 	})
 }

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/golang-migrate/migrate/v4/database/postgres"
 	"github.com/golang-migrate/migrate/v4/database/sqlite"
+	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
 	"github.com/djsessions/api/db/migrations"
@@ -16,7 +18,10 @@ import (
 
 // Migrator applies the embedded migrations to one database.
 type Migrator struct {
-	m *migrate.Migrate
+	m      *migrate.Migrate
+	source source.Driver
+	db     *sql.DB // the connection golang-migrate migrates, for looking around
+	driver string  // Postgres or SQLite
 }
 
 // NewMigrator returns a Migrator for the database of url. Close it when done.
@@ -54,7 +59,7 @@ func NewMigrator(url string) (*Migrator, error) {
 		raw.Close()
 		return nil, fmt.Errorf("database: migrations: %w", err)
 	}
-	return &Migrator{m: m}, nil
+	return &Migrator{m: m, source: source, db: raw, driver: src.Driver}, nil
 }
 
 // Up applies every migration not yet applied.
@@ -65,12 +70,43 @@ func (g *Migrator) Up() error {
 	return nil
 }
 
-// Down reverts the last n migrations.
-func (g *Migrator) Down(n int) error {
-	if err := g.m.Steps(-n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("database: migrate down: %w", err)
+// Down reverts the last n migrations, one at a time. A migration that
+// created one of Django's tables is not reverted when a Django project's
+// migrations created that table too (see djangoTables): the table stays as
+// it is, the version moves past the migration, and kept says which tables
+// were left and why. It is an error to ask for more steps than there are
+// migrations applied; the ones there were are reverted.
+func (g *Migrator) Down(n int) (kept []string, err error) {
+	for done := range n {
+		v, dirty, err := g.m.Version()
+		if errors.Is(err, migrate.ErrNilVersion) {
+			return kept, fmt.Errorf("database: migrate down: only %d of the %d migrations asked for were applied", done, n)
+		}
+		if err != nil {
+			return kept, fmt.Errorf("database: migrate down: %w", err)
+		}
+		if dirty {
+			return kept, fmt.Errorf("database: migrate down: %w", migrate.ErrDirty{Version: int(v)})
+		}
+		if table, ok := djangoTables[v]; ok {
+			owned, err := g.djangoCreated(table.app)
+			if err != nil {
+				return kept, fmt.Errorf("database: migrate down: %w", err)
+			}
+			if owned {
+				if err := g.skip(v); err != nil {
+					return kept, fmt.Errorf("database: migrate down: %w", err)
+				}
+				kept = append(kept, fmt.Sprintf("kept %s: Django's migrations created it (django_migrations lists the %q app), so it is Django's to drop",
+					table.name, table.app))
+				continue
+			}
+		}
+		if err := g.m.Steps(-1); err != nil {
+			return kept, fmt.Errorf("database: migrate down: %w", err)
+		}
 	}
-	return nil
+	return kept, nil
 }
 
 // Version returns the current schema version; dirty means a migration failed

@@ -25,6 +25,16 @@ const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disa
 // The schema is dropped when the test ends.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
+	u := EmptyPostgresURL(t)
+	migrate(t, u)
+	return u
+}
+
+// EmptyPostgresURL returns the URL of a new, empty schema of the test
+// database, for a test that migrates it itself (or lets Django do so
+// first). The schema is dropped when the test ends.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
 		base = DefaultPostgresURL
@@ -59,7 +69,6 @@ func PostgresURL(t testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema) // lib/pq passes it on as a run-time parameter
 	u.RawQuery = q.Encode()
-	migrate(t, u.String())
 	return u.String()
 }
 
