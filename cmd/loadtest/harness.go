@@ -122,7 +122,14 @@ func (h *harness) measure(ctx context.Context, name string) (result, error) {
 			return result{}, err
 		}
 		before, known := h.writes(ctx)
+		wait := func() string { return "" }
+		if !slices.Contains(floorNames, name) {
+			wait = during(ctx, h.o.during, h.log)
+		}
 		m := h.attack(ctx, name, fmt.Sprintf("%d/%d", i+1, h.o.runs), targeter)
+		if note := wait(); note != "" {
+			fmt.Fprintf(h.log, "%s run %d: %s\n", name, i+1, note)
+		}
 		after, known2 := h.writes(ctx)
 		r := result{
 			rate: m.Throughput, p50: m.Latencies.P50, p95: m.Latencies.P95, p99: m.Latencies.P99,

@@ -52,6 +52,9 @@ type options struct {
 	password    string
 	iterations  int
 	statsSettle time.Duration
+	seedLive    int
+	seedExpired int
+	during      string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,6 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.sessions, "sessions", 100, "distinct sessions the session scenarios spread over")
 	fs.StringVar(&o.password, "password", "Load-test-passw0rd", "of the users the harness registers")
 	fs.DurationVar(&o.statsSettle, "stats-settle", 11*time.Second, "wait before reading PostgreSQL's write counts (its idle flush interval is 10s)")
+	fs.IntVar(&o.seedLive, "seed-live", 0, "sessions to add to django_session first, live for a day, that no client uses")
+	fs.IntVar(&o.seedExpired, "seed-expired", 0, "expired sessions to add to django_session first, for clearsessions to clear")
+	fs.StringVar(&o.during, "during", "", "a shell command run beside each run of each scenario, with its time reported (e.g. \"api clearsessions\")")
 	fs.IntVar(&o.iterations, "hash-iterations", 1_000_000, "the API's PASSWORD_HASHER_ITERATIONS, for the login floor")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -95,6 +101,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer h.close()
+	for _, s := range []struct {
+		n         int
+		expiresIn time.Duration
+	}{{o.seedLive, 24 * time.Hour}, {o.seedExpired, -time.Hour}} {
+		if s.n > 0 {
+			if err := h.seed(ctx, s.n, s.expiresIn); err != nil {
+				return err
+			}
+		}
+	}
 
 	fmt.Fprintf(stdout, "target %s, %d run(s) of %s each, %s, %d CPUs\n\n",
 		o.target, o.runs, o.duration, rateName(o.rate, o.workers), runtime.NumCPU())
