@@ -61,6 +61,10 @@ type Options struct {
 	Session               session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
 	Now                   func() time.Time
 	Logger                *slog.Logger // default: warnings and errors, to the test's log
+	// PasswordIterations is PASSWORD_HASHER_ITERATIONS; default the cheap
+	// PasswordIterations. A test of what the real work factor costs sets
+	// password.DefaultIterations.
+	PasswordIterations int
 }
 
 // App is a running API.
@@ -111,7 +115,7 @@ func New(t testing.TB, opts Options) *App {
 		Logger:   logger,
 		Sessions: sessions,
 		Auth: auth.NewService(auth.NewRepository(db), auth.Config{
-			Hasher:        password.NewHasher(PasswordIterations),
+			Hasher:        password.NewHasher(cmp.Or(opts.PasswordIterations, PasswordIterations)),
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
 			IdleTimeout:   opts.IdleTimeout,
