@@ -26,7 +26,7 @@ fuzz:
 
 ## timing: the tests that measure time (no user enumeration by timing), in a step of their own
 timing:
-	TIMING_TESTS=1 $(GO) test -count=1 -run '^TestLoginTimingDoesNotTellWhetherAUserExists$$' ./internal/auth
+	TIMING_TESTS=1 $(GO) test -v -count=1 -run '^TestLoginTimingDoesNotTellWhetherAUserExists$$' ./internal/auth
 
 ## bench: the benchmarks (session load and save on each database, signing)
 bench:
