@@ -2,17 +2,31 @@
 
 GO ?= go
 
-.PHONY: run test bench fmt vet build
+# FUZZTIME is how long make fuzz runs each fuzz target (.ci/fuzz lists them).
+FUZZTIME ?= 5s
+
+.PHONY: run test fuzz timing bench fmt vet build
 
 ## run: start the API on the embedded default (SQLite under ./var/)
 run:
 	$(GO) run ./cmd/api
 
-## test: every test, with the race detector, against this machine's PostgreSQL and Redis
+## test: every test, with the race detector, against this machine's PostgreSQL and Redis;
+## then a short run of each fuzz target, and the measured timing tests alone
 test:
 	./.ci/setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+	$(MAKE) timing
+
+## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for a long run)
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./.ci/fuzz
+
+## timing: the tests that measure time (no user enumeration by timing), in a step of their own
+timing:
+	TIMING_TESTS=1 $(GO) test -v -count=1 -run '^TestLoginTimingDoesNotTellWhetherAUserExists$$' ./internal/auth
 
 ## bench: the benchmarks (session load and save on each database, signing)
 bench:

@@ -144,8 +144,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.CookieSameSite == http.SameSiteNoneMode && !c.CookieSecure {
 		p.fail("SESSION_COOKIE_SAMESITE", "None needs SESSION_COOKIE_SECURE=true: browsers drop such cookies otherwise")
 	}
-	if strings.HasPrefix(c.CookieName, "__Host-") && (!c.CookieSecure || c.CookiePath != "/" || c.CookieDomain != "") {
+	// Browsers match the prefixes without regard to case (RFC 6265bis), and
+	// drop a cookie that breaks their rules: no session would ever stick.
+	switch name := strings.ToLower(c.CookieName); {
+	case strings.HasPrefix(name, "__host-") && (!c.CookieSecure || c.CookiePath != "/" || c.CookieDomain != ""):
 		p.fail("SESSION_COOKIE_NAME", "a __Host- cookie needs SESSION_COOKIE_SECURE=true, SESSION_COOKIE_PATH=/ and no SESSION_COOKIE_DOMAIN")
+	case strings.HasPrefix(name, "__secure-") && !c.CookieSecure:
+		p.fail("SESSION_COOKIE_NAME", "a __Secure- cookie needs SESSION_COOKIE_SECURE=true")
 	}
 	// net/http silently drops a cookie it considers invalid, so check now.
 	if err := (&http.Cookie{Name: c.CookieName, Value: "x"}).Valid(); err != nil {

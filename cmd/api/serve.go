@@ -91,14 +91,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, listening func(
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, logger)
 	logger.Info("listening", "addr", "http://"+ln.Addr().String())
 	if listening != nil {
 		listening(ln.Addr())
@@ -156,6 +149,29 @@ func newUsers(ctx context.Context, cfg Config, db *sqlx.DB, logger *slog.Logger)
 		return nil, fmt.Errorf("DATABASE_URL: listening for user changes: %w", err)
 	}
 	return cache, nil
+}
+
+// maxHeaderBytes bounds the request line and headers together. A browser
+// keeps at most about 4 KiB per cookie, and a session cookie is one of them;
+// 32 KiB leaves room for a domain's other cookies and still keeps a client
+// from making the server buffer a megabyte (net/http's default) of headers
+// per connection. Past it, net/http answers 431 itself.
+const maxHeaderBytes = 32 << 10
+
+// newHTTPServer returns the http.Server that serves handler: every phase of
+// a connection has a deadline, so that a slow or stalled client cannot hold
+// a connection (and its goroutine) open, and the headers have a size limit.
+// The body's limit is web.LimitBody's, in the handler.
+func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // openDatabase connects to DATABASE_URL and brings its schema up to date.

@@ -65,6 +65,10 @@ type Options struct {
 	// CacheUsers puts an auth.UserCache, listening to PostgreSQL's
 	// notifications, in front of the users, as cmd/api does on PostgreSQL.
 	CacheUsers bool
+	// PasswordIterations is PASSWORD_HASHER_ITERATIONS; default the cheap
+	// PasswordIterations. A test of what the real work factor costs sets
+	// password.DefaultIterations.
+	PasswordIterations int
 }
 
 // App is a running API.
@@ -125,7 +129,7 @@ func New(t testing.TB, opts Options) *App {
 		Logger:   logger,
 		Sessions: sessions,
 		Auth: auth.NewService(users, auth.Config{
-			Hasher:        password.NewHasher(PasswordIterations),
+			Hasher:        password.NewHasher(cmp.Or(opts.PasswordIterations, PasswordIterations)),
 			Secret:        SecretKey,
 			RememberMeAge: 30 * 24 * time.Hour,
 			IdleTimeout:   opts.IdleTimeout,

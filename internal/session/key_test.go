@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -20,9 +21,22 @@ func TestNewKeyIs32LowercaseLettersAndDigits(t *testing.T) {
 	}
 }
 
+// ASVS V3.2.2 asks for at least 64 bits of entropy in a session token; the
+// issue for this API asks 128. 32 characters drawn independently and
+// uniformly (see the test below) from 36 carry 32·log2(36) ≈ 165 bits.
+func TestNewKeyHasAtLeast128BitsOfEntropy(t *testing.T) {
+	bits := float64(keyLength) * math.Log2(float64(len(keyAlphabet)))
+	if bits < 128 {
+		t.Fatalf("keys of %d characters of %d carry %.1f bits, want at least 128", keyLength, len(keyAlphabet), bits)
+	}
+	if got := len(newKey()); got != keyLength {
+		t.Fatalf("newKey() has %d characters, want %d", got, keyLength)
+	}
+}
+
 func TestNewKeyNeverRepeats(t *testing.T) {
 	seen := make(map[string]bool)
-	for range 10000 {
+	for range 100_000 {
 		key := newKey()
 		if seen[key] {
 			t.Fatalf("newKey() returned %q twice", key)

@@ -273,6 +273,10 @@ func (s *Session) ExpireAtBrowserClose() bool {
 	return !e.isDate && e.seconds == 0
 }
 
+// maxCustomAge bounds, in seconds, the age _session_expiry may give: a
+// hundred years, far inside what time.Duration holds (292 years).
+const maxCustomAge = 100 * 365 * 24 * 3600
+
 type expiry struct {
 	set     bool
 	seconds float64
@@ -294,7 +298,9 @@ func (s *Session) expiry() expiry {
 	}
 	switch v := v.(type) {
 	case float64:
-		return expiry{set: true, seconds: v}
+		// Beyond a century either way an age means "never" or "already",
+		// and held to that it never overflows the time arithmetic.
+		return expiry{set: true, seconds: max(-maxCustomAge, min(v, maxCustomAge))}
 	case string:
 		if t, err := parseISO(v); err == nil {
 			return expiry{set: true, isDate: true, date: t}
@@ -314,11 +320,17 @@ func isoformat(t time.Time) string {
 }
 
 // parseISO reads the dates Python's isoformat writes; a date without a zone
-// (from a project with USE_TZ=False) is taken as UTC.
+// (from a project with USE_TZ=False) is taken as UTC. Python's dates run
+// from year 1 to 9999, in UTC too: one that its zone takes past them
+// ("9999-12-31T23:59:59-01:00") could not be written back, or shown as
+// JSON, and is refused.
 func parseISO(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+				return time.Time{}, fmt.Errorf("session: %q is out of the range of dates", s)
+			}
+			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("session: %q is not an ISO-8601 date", s)

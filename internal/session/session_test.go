@@ -634,6 +634,7 @@ func TestExpiryAgeCountsDownWithTheClock(t *testing.T) {
 // writes (an int, or since Django 4.1 an isoformat string, naive when
 // USE_TZ=False) and in forms it never writes, which count as no expiry.
 func TestExpiryReadsWhatDjangoStores(t *testing.T) {
+	const century = 100 * 365 * 24 * 3600 // the longest age a session is given
 	tenAM := time.Date(2026, 12, 12, 10, 0, 0, 0, time.UTC)
 	defaultDate := expiryAt.Add(defaultAge * time.Second)
 	cases := []struct {
@@ -656,6 +657,13 @@ func TestExpiryReadsWhatDjangoStores(t *testing.T) {
 		{stored: `"next tuesday"`, age: defaultAge, date: defaultDate},
 		{stored: `true`, age: defaultAge, date: defaultDate},
 		{stored: `[3600]`, age: defaultAge, date: defaultDate},
+		// Found by FuzzExpiry and FuzzParseISO: an age past what
+		// time.Duration holds made a date in the past, and a date that UTC
+		// takes past year 9999 could not be shown as JSON.
+		{stored: `1e10`, age: century, date: expiryAt.Add(century * time.Second)},
+		{stored: `-1e300`, age: -century, date: expiryAt.Add(-century * time.Second)},
+		{stored: `"9999-12-31T23:59:59-01:00"`, age: defaultAge, date: defaultDate},
+		{stored: `"0001-01-01T00:00:00+01:00"`, age: defaultAge, date: defaultDate},
 	}
 	for _, tc := range cases {
 		t.Run(tc.stored, func(t *testing.T) {

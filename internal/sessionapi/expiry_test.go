@@ -80,7 +80,7 @@ func TestSetExpiry(t *testing.T) {
 				{"none of seconds, at, default", `{}`, "", 400, "validation_failed", ""},
 				{"two of them", `{"seconds":60,"default":true}`, "", 400, "validation_failed", ""},
 				{"all three", map[string]any{"seconds": 60, "at": now.Add(time.Hour), "default": true}, "", 400, "validation_failed", ""},
-				{"null seconds counts as none", `{"seconds":null}`, "", 400, "validation_failed", ""},
+				{"null seconds", `{"seconds":null}`, "", 400, "validation_failed", "seconds"},
 				{"negative seconds", `{"seconds":-1}`, "", 400, "validation_failed", "seconds"},
 				{"fractional seconds", `{"seconds":1.5}`, "", 400, "validation_failed", "seconds"},
 				{"seconds as a string", `{"seconds":"60"}`, "", 400, "validation_failed", "seconds"},

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,8 +20,9 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // Bind decodes the JSON body of the request into dst, strictly: the body must
-// be sent as application/json, be one JSON value, and have no field that dst
-// does not know. Each failure is an *apperr.Error naming what is wrong.
+// be sent as application/json, be one JSON object in UTF-8, and have no field
+// that dst does not know (by its exact name), none twice and none null. Each
+// failure is an *apperr.Error naming what is wrong.
 func Bind(c echo.Context, dst any) error {
 	req := c.Request()
 	if !isJSON(req.Header.Get(echo.HeaderContentType)) {
@@ -38,8 +40,14 @@ func Bind(c echo.Context, dst any) error {
 		}
 		return apperr.New(apperr.InvalidJSON, "the request body must hold exactly one JSON value")
 	}
+	if !utf8.Valid(raw) {
+		return apperr.New(apperr.InvalidJSON, "the request body is not valid UTF-8")
+	}
 	if raw[0] != '{' {
 		return apperr.New(apperr.InvalidJSON, "the request body must be a JSON object")
+	}
+	if err := checkMembers(raw, dst); err != nil {
+		return err
 	}
 	strict := json.NewDecoder(bytes.NewReader(raw))
 	strict.DisallowUnknownFields()

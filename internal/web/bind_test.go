@@ -83,6 +83,14 @@ func TestBindRefusesWhatIsNotExactlyOneJSONObject(t *testing.T) {
 		{"an integer too large", "application/json", `{"count":1e40}`, apperr.ValidationFailed, "count"},
 		{"a string for a boolean", "application/json", `{"flag":"yes"}`, apperr.ValidationFailed, "flag"},
 		{"an object for an array", "application/json", `{"tags":{}}`, apperr.ValidationFailed, "tags"},
+		{"invalid UTF-8 in a value", "application/json", "{\"name\":\"\xff\"}", apperr.InvalidJSON, ""},
+		{"invalid UTF-8 in a key", "application/json", "{\"\xc3\x28\":1}", apperr.InvalidJSON, ""},
+		{"a field twice", "application/json", `{"name":"ann","name":"bob"}`, apperr.ValidationFailed, "name"},
+		{"a member twice in a nested object", "application/json", `{"tags":[{"a":1,"a":2}]}`, apperr.ValidationFailed, "tags"},
+		{"a field in another case", "application/json", `{"Name":"ann"}`, apperr.ValidationFailed, "Name"},
+		{"a field twice, once in another case", "application/json", `{"name":"ann","NAME":"bob"}`, apperr.ValidationFailed, "NAME"},
+		{"a null field", "application/json", `{"count":null}`, apperr.ValidationFailed, "count"},
+		{"a null in an array", "application/json", `{"tags":["a",null]}`, apperr.ValidationFailed, "tags"},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("a", web.MaxBodyBytes) + `"}`, apperr.BodyTooLarge, ""},
 	}
 	for _, tc := range cases {
@@ -99,6 +107,21 @@ func TestBindRefusesWhatIsNotExactlyOneJSONObject(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// What checkMembers looks at inside nested values must not make it refuse
+// what is fine: the same name in two objects, empty objects and arrays.
+func TestBindAcceptsTheSameNameInDifferentObjects(t *testing.T) {
+	type nested struct {
+		A []any          `json:"a"`
+		B map[string]any `json:"b"`
+	}
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"a":[{"x":1},{"x":2},{},[]],"b":{"x":{"x":[]}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	var got nested
+	if err := web.Bind(echo.New().NewContext(req, httptest.NewRecorder()), &got); err != nil {
+		t.Fatalf("Bind: %v", err)
 	}
 }
 
