@@ -36,5 +36,10 @@ bench:
 fmt:
 	gofmt -w .
 
+## vet: go vet, and gofmt's list of files it would change (none)
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
+
 build:
 	$(GO) build -o bin/api ./cmd/api
