@@ -53,6 +53,13 @@ type Store struct {
 	// be stale (a session this process logged out, say), so the cache is
 	// bypassed, and flushed before it is trusted again.
 	suspect bool
+	// failures counts cache failures, so that a flush can tell whether
+	// one happened while it ran.
+	failures uint64
+	// flushing is set while one caller tries to flush a suspect cache;
+	// nextTry is when the next may try after one failed.
+	flushing bool
+	nextTry  time.Time
 }
 
 // New returns a Store on db with cache in front of it.
@@ -107,6 +114,11 @@ const (
 	refillTTL = 10 * time.Minute
 	// tombstoneTTL outlasts any refill in flight when a session is deleted.
 	tombstoneTTL = time.Minute
+	// retryInterval is how long after a failed attempt to reach a suspect
+	// cache the next one is made. Meanwhile requests do not wait for the
+	// cache: a client that retries an unreachable Redis takes seconds to
+	// give up.
+	retryInterval = time.Second
 )
 
 // Create implements session.Store. No one else knows the key yet, so the
@@ -207,7 +219,15 @@ func (s *Store) Check(ctx context.Context) error {
 	return err
 }
 
+// set, drop and bury write to the cache unless it is suspect: it is then
+// flushed before anyone here reads it again, so a write would change
+// nothing but the time the request waits for an unreachable Redis (under
+// the row's lock, for set).
+
 func (s *Store) set(ctx context.Context, key string, r session.Record) {
+	if s.isSuspect() {
+		return
+	}
 	if err := s.cache.Set(ctx, key, r.Data, r.Expiry); err != nil {
 		s.failed("set", err)
 	}
@@ -215,6 +235,9 @@ func (s *Store) set(ctx context.Context, key string, r session.Record) {
 
 // drop removes keys from the cache: the database has the truth of them.
 func (s *Store) drop(ctx context.Context, keys ...string) {
+	if s.isSuspect() {
+		return
+	}
 	if err := s.cache.Delete(ctx, keys...); err != nil {
 		s.failed("delete", err)
 	}
@@ -222,6 +245,9 @@ func (s *Store) drop(ctx context.Context, keys ...string) {
 
 // bury marks keys deleted in the cache.
 func (s *Store) bury(ctx context.Context, keys ...string) {
+	if s.isSuspect() {
+		return
+	}
 	for _, k := range keys {
 		if err := s.cache.Set(ctx, k, tombstone, time.Now().Add(tombstoneTTL)); err != nil {
 			s.failed("bury", err)
@@ -239,18 +265,41 @@ func (s *Store) failed(op string, err error) {
 			"op", op, "err", err)
 	}
 	s.suspect = true
+	s.failures++
 }
 
-// usable reports whether the cache may be read. After a failure, the first
-// caller to find the cache answering again flushes it, since a write this
-// process could not make there may have left a stale entry.
-func (s *Store) usable(ctx context.Context) bool {
+func (s *Store) isSuspect() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.suspect
+}
+
+// usable reports whether the cache may be read. After a failure, one
+// caller at a time, at most once per retryInterval, tries to flush it,
+// since a write this process could not make there may have left a stale
+// entry; the others go to the database meanwhile, without waiting. A
+// failure during the flush leaves the cache suspect.
+func (s *Store) usable(ctx context.Context) bool {
+	s.mu.Lock()
 	if !s.suspect {
+		s.mu.Unlock()
 		return true
 	}
-	if err := s.cache.Flush(ctx); err != nil {
+	if s.flushing || time.Now().Before(s.nextTry) {
+		s.mu.Unlock()
+		return false
+	}
+	s.flushing = true
+	before := s.failures
+	s.mu.Unlock()
+
+	err := s.cache.Flush(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushing = false
+	if err != nil || s.failures != before {
+		s.nextTry = time.Now().Add(retryInterval)
 		return false
 	}
 	s.suspect = false
