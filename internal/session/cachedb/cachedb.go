@@ -31,10 +31,12 @@ type Cache interface {
 }
 
 // Database is the store of record: a session.Store that can also find and
-// end a user's sessions (dbstore).
+// end a user's sessions, and tell when a session expires (dbstore).
 type Database interface {
 	session.Store
 	session.UserIndex
+	// LoadRecord is Load with the session's expiry.
+	LoadRecord(ctx context.Context, key string) (r session.Record, found bool, err error)
 }
 
 var (
@@ -92,16 +94,16 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 			return data, true, nil
 		}
 	}
-	data, found, err := s.db.Load(ctx, key)
+	r, found, err := s.db.LoadRecord(ctx, key)
 	if err != nil || !found || !cached {
-		return data, found, err
+		return r.Data, found, err
 	}
-	// The expiry is not known here: the entry lives until the next write
-	// replaces it, or refillTTL at most.
-	if err := s.cache.Add(ctx, key, data, time.Now().Add(refillTTL)); err != nil {
+	// Until the session's expiry, as Django's cached_db refills: the
+	// cache is never asked whether a session has expired.
+	if err := s.cache.Add(ctx, key, r.Data, r.Expiry); err != nil {
 		s.failed("refill", err)
 	}
-	return data, true, nil
+	return r.Data, true, nil
 }
 
 // tombstone marks a deleted session in the cache, so that a refill racing
@@ -109,9 +111,6 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 const tombstone = ""
 
 const (
-	// refillTTL bounds the life of an entry refilled from the database,
-	// whose expiry Load does not know.
-	refillTTL = 10 * time.Minute
 	// tombstoneTTL outlasts any refill in flight when a session is deleted.
 	tombstoneTTL = time.Minute
 	// retryInterval is how long after a failed attempt to reach a suspect

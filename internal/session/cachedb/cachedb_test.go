@@ -193,3 +193,20 @@ func TestWithRedisDownConcurrentRequestsAreServedFromTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A session the cache did not hold (written by Django, or by any process
+// while the cache was flushed after an outage) is cached when first read:
+// until its own expiry, never past it.
+func TestARefilledEntryExpiresWithItsSession(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	st := process(t, db, testredis.URL(), testredis.Prefix(t, testredis.Client(t)))
+	expiry := time.Now().Add(time.Second)
+	if err := dbstore.New(db).Create(ctx, key, session.Record{Data: "short", Expiry: expiry}); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, st, "short", true) // a miss, and a refill
+
+	time.Sleep(time.Until(expiry) + 10*time.Millisecond)
+	mustLoad(t, st, "", false)
+}
