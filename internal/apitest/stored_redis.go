@@ -92,10 +92,12 @@ func (v redisView) countOf(t testing.TB, userID int64) int {
 func (v redisView) setExpiry(t testing.TB, key string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	for _, k := range []string{v.prefix + key, v.prefix + "meta:" + key} {
-		if err := v.rdb.PExpireAt(ctx, k, at).Err(); err != nil {
-			t.Fatalf("apitest: PEXPIREAT %s: %v", k, err)
-		}
+	set, err := v.rdb.PExpireAt(ctx, v.prefix+key, at).Result()
+	if err != nil || !set {
+		t.Fatalf("apitest: PEXPIREAT of the session %s: %v, %v", key, set, err)
+	}
+	if err := v.rdb.PExpireAt(ctx, v.prefix+"meta:"+key, at).Err(); err != nil {
+		t.Fatalf("apitest: PEXPIREAT of the session %s's metadata: %v", key, err)
 	}
 }
 
@@ -109,8 +111,9 @@ func (v redisView) setData(t testing.TB, key, data string) {
 
 func (v redisView) remove(t testing.TB, key string) {
 	t.Helper()
-	if err := v.rdb.Del(context.Background(), v.prefix+key, v.prefix+"meta:"+key).Err(); err != nil {
-		t.Fatalf("apitest: deleting the session %s from Redis: %v", key, err)
+	n, err := v.rdb.Del(context.Background(), v.prefix+key, v.prefix+"meta:"+key).Result()
+	if err != nil || n == 0 {
+		t.Fatalf("apitest: deleting the session %s from Redis: %d keys deleted, %v", key, n, err)
 	}
 }
 
