@@ -51,9 +51,11 @@ type Options struct {
 	// that the whole HTTP suite runs once per engine, else "db".
 	Engine string
 	// CacheURL and CachePrefix are SESSION_CACHE_URL (default the test
-	// Redis) and SESSION_CACHE_KEY_PREFIX (default one of the database's,
-	// so that apps on one database share their cache, as processes of one
-	// deployment do), for the cache engines.
+	// Redis, through a testredis.Proxy that StopSessionStore cuts) and
+	// SESSION_CACHE_KEY_PREFIX (default one of the database's, so that apps
+	// on one database share their cache, as processes of one deployment
+	// do), for the cache engines. Apps on one database share their
+	// SESSION_FILE_PATH too.
 	CacheURL, CachePrefix string
 	IdleTimeout           time.Duration        // SESSION_IDLE_TIMEOUT; 0: off
 	Throttle              *auth.ThrottleLimits // nil: logins are not throttled
@@ -80,6 +82,10 @@ type App struct {
 	Server   *httptest.Server
 	t        testing.TB
 	contract *contract
+	registry *prometheus.Registry
+	store    storeView
+	settings sessionengine.Settings
+	proxy    *testredis.Proxy // between the API and Redis, unless Options.CacheURL was given
 }
 
 // New starts the API for the duration of the test.
@@ -98,18 +104,11 @@ func New(t testing.TB, opts Options) *App {
 	db := testdb.Open(t, opts.DatabaseURL)
 	so := opts.Session
 	so.Logger, so.Now = logger, opts.Now
-	m := metrics.New(prometheus.NewRegistry())
+	registry := prometheus.NewRegistry()
+	m := metrics.New(registry)
 	opts.Engine = cmp.Or(opts.Engine, os.Getenv("APITEST_ENGINE"), "db")
-	if opts.Engine == "cache" || opts.Engine == "cached_db" {
-		opts.CacheURL = cmp.Or(opts.CacheURL, testredis.URL())
-		if opts.CachePrefix == "" {
-			opts.CachePrefix = testredis.PrefixFor(t, testredis.Client(t), opts.DatabaseURL)
-		}
-	}
-	eng, err := sessionengine.New(sessionengine.Settings{
-		Engine: opts.Engine, SecretKey: SecretKey, FilePath: t.TempDir(),
-		CacheURL: opts.CacheURL, CacheKeyPrefix: opts.CachePrefix, Options: so,
-	}, db, nil)
+	settings, proxy := engineSettings(t, opts, so)
+	eng, err := sessionengine.New(settings, db, m)
 	if err != nil {
 		t.Fatalf("apitest: %v", err)
 	}
@@ -150,7 +149,11 @@ func New(t testing.TB, opts Options) *App {
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, DB: db, Engine: opts.Engine, Sessions: sessions, Server: srv, t: t, contract: loadContract(t)}
+	return &App{
+		URL: srv.URL, DB: db, Engine: opts.Engine, Sessions: sessions, Server: srv,
+		t: t, contract: loadContract(t), registry: registry, store: newStoreView(t, settings, db),
+		settings: settings, proxy: proxy,
+	}
 }
 
 // Browser returns a client with a cookie jar of its own, as a new browser.

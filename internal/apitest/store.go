@@ -1,8 +1,6 @@
 package apitest
 
 import (
-	"database/sql"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,46 +33,6 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-}
-
-// Row is a django_session row, as a test reads it to see what was written.
-type Row struct {
-	Data   string    `db:"session_data"`
-	Expire time.Time `db:"expire_date"`
-}
-
-// Row returns the row stored under key, and whether there is one.
-func (a *App) Row(t testing.TB, key string) (Row, bool) {
-	t.Helper()
-	var r Row
-	err := a.DB.Get(&r, a.DB.Rebind("SELECT session_data, expire_date FROM django_session WHERE session_key = ?"), key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Row{}, false
-	}
-	if err != nil {
-		t.Fatalf("apitest: reading django_session: %v", err)
-	}
-	return r, true
-}
-
-// WantRowUnchanged fails the test if the row under key is gone or differs
-// from before: nothing was written to the store.
-func (a *App) WantRowUnchanged(t testing.TB, key string, before Row) {
-	t.Helper()
-	after, found := a.Row(t, key)
-	if !found || after.Data != before.Data || !after.Expire.Equal(before.Expire) {
-		t.Fatalf("django_session row changed: was %+v, now %+v (found %v)", before, after, found)
-	}
-}
-
-// CountRows returns how many sessions are stored.
-func (a *App) CountRows(t testing.TB) int {
-	t.Helper()
-	var n int
-	if err := a.DB.Get(&n, "SELECT count(*) FROM django_session"); err != nil {
-		t.Fatalf("apitest: counting django_session: %v", err)
-	}
-	return n
 }
 
 // WantNoCookie fails the test if the response sets any cookie.

@@ -162,10 +162,10 @@ func value[T any](t *testing.T, s *session.Session, key string) T {
 	return v
 }
 
-func wantRowGone(t *testing.T, app *apitest.App, key string) {
+func wantNotStored(t *testing.T, app *apitest.App, key string) {
 	t.Helper()
-	if _, found := app.Row(t, key); found {
-		t.Fatalf("the session %s is still in django_session", key)
+	if _, found := app.Stored(t, key); found {
+		t.Fatalf("the session %s is still stored", key)
 	}
 }
 

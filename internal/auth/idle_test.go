@@ -89,7 +89,7 @@ func TestIdleTimeout(t *testing.T) {
 						t.Fatalf("keys %v after the idle flush, want none", got.Keys)
 					}
 					c.WantForgotten(t, res)
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 					cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				})
 
@@ -119,7 +119,7 @@ func TestIdleTimeout(t *testing.T) {
 					res := wantAnonymous(t, cl)
 
 					c.WantForgotten(t, res)
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 1 {
 						t.Fatalf("visit_count %d after the idle flush, want 1: the session's data survived", v.Count)
 					}
@@ -141,7 +141,7 @@ func TestIdleTimeout(t *testing.T) {
 
 					res.WantError(t, http.StatusUnauthorized, "session_expired")
 					c.WantForgotten(t, res)
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 					if k := cl.SessionKey(); k != "" {
 						t.Fatalf("the client still holds key %q", k)
 					}
@@ -163,7 +163,7 @@ func TestIdleTimeout(t *testing.T) {
 
 					res.WantError(t, http.StatusUnauthorized, "session_expired")
 					c.WantForgotten(t, res)
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 					if got := accountOf(t, app, u.ID).Password; got != hash {
 						t.Fatalf("the password hash changed to %q", got)
 					}
@@ -211,10 +211,10 @@ func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 				cl := c.New()
 				login(t, cl, u.Username)
 				key := cl.SessionKey()
-				before, _ := app.Row(t, key)
+				before, _ := app.Stored(t, key)
 
 				// 59 seconds of checks, /me and the session's keys: any save
-				// would re-sign the data at a new time and move expire_date.
+				// would re-sign the data at a new time and move the stored expiry.
 				for _, d := range []time.Duration{10, 10, 10, 10, 10, 9} {
 					clk.Advance(d * time.Second)
 					wantNoKeyChange(t, cl.Get("/api/auth/me").Want(t, http.StatusOK))
@@ -222,7 +222,7 @@ func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 					wantNoKeyChange(t, res)
 					wantNoKeyChange(t, cl.Get("/api/session").Want(t, http.StatusOK))
 				}
-				app.WantRowUnchanged(t, key, before)
+				app.WantStoredUnchanged(t, key, before)
 
 				clk.Advance(2 * time.Second) // 61 seconds after the login
 				cl.Get("/api/auth/me").Want(t, http.StatusOK)
@@ -235,12 +235,12 @@ func TestIdleActivityIsWrittenAtMostOncePerStep(t *testing.T) {
 				}
 
 				// And then nothing again for the next step.
-				recorded, _ := app.Row(t, key)
+				recorded, _ := app.Stored(t, key)
 				for range 5 {
 					clk.Advance(10 * time.Second)
 					cl.Get("/api/auth/me").Want(t, http.StatusOK)
 				}
-				app.WantRowUnchanged(t, key, recorded)
+				app.WantStoredUnchanged(t, key, recorded)
 			})
 		}
 
@@ -288,10 +288,10 @@ func TestNoIdleTimeout(t *testing.T) {
 				}
 				// The activity is still recorded, for "my sessions", at most
 				// once a minute.
-				after, _ := app.Row(t, key)
+				after, _ := app.Stored(t, key)
 				clk.Advance(30 * time.Second)
 				wantAuthenticatedAs(t, cl, u)
-				app.WantRowUnchanged(t, key, after)
+				app.WantStoredUnchanged(t, key, after)
 			})
 		}
 	})

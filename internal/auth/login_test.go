@@ -41,7 +41,7 @@ func TestLogin(t *testing.T) {
 						t.Fatalf("after login the key is %q, was %q", fresh, old)
 					}
 					c.WantIssued(t, res, fresh)
-					wantRowGone(t, app, old)
+					wantNotStored(t, app, old)
 
 					replay := c.WithKey(old)
 					c.WantForgotten(t, wantAnonymous(t, replay))
@@ -76,7 +76,7 @@ func TestLogin(t *testing.T) {
 
 					login(t, cl, b.Username)
 
-					wantRowGone(t, app, asA)
+					wantNotStored(t, app, asA)
 					wantAuthenticatedAs(t, cl, b)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 1 {
 						t.Fatalf("visit_count %d after B logged in on A's session, want 1", v.Count)
@@ -98,7 +98,7 @@ func TestLogin(t *testing.T) {
 					if k := cl.SessionKey(); k == first || !session.ValidKey(k) {
 						t.Fatalf("the second login kept key %q", k)
 					}
-					wantRowGone(t, app, first)
+					wantNotStored(t, app, first)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 2 {
 						t.Fatalf("visit_count %d after logging in again, want 2", v.Count)
 					}
@@ -116,7 +116,7 @@ func TestLogin(t *testing.T) {
 
 				cl.Post("/api/auth/login", credentials{Username: u.Username, Password: newPassword}).Want(t, http.StatusOK)
 
-				wantRowGone(t, app, stale)
+				wantNotStored(t, app, stale)
 				wantAuthenticatedAs(t, cl, u)
 				if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 1 {
 					t.Fatalf("visit_count %d, want 1: the stale session's data was inherited", v.Count)
@@ -231,13 +231,13 @@ func TestLogin(t *testing.T) {
 					cl := c.New()
 					login(t, cl, u.Username)
 					key := cl.SessionKey()
-					before, _ := app.Row(t, key)
+					before, _ := app.Stored(t, key)
 
 					res := cl.Post("/api/auth/login", credentials{Username: u.Username, Password: "wrong-password"})
 					res.WantError(t, http.StatusUnauthorized, "invalid_credentials")
 
 					wantNoKeyChange(t, res)
-					app.WantRowUnchanged(t, key, before)
+					app.WantStoredUnchanged(t, key, before)
 					wantAuthenticatedAs(t, cl, u)
 				})
 			}

@@ -39,7 +39,7 @@ func TestChangePassword(t *testing.T) {
 						t.Fatalf("after the change the key is %q, was %q", fresh, old)
 					}
 					c.WantIssued(t, res, fresh)
-					wantRowGone(t, app, old)
+					wantNotStored(t, app, old)
 					wantAuthenticatedAs(t, cl, u)
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 2 {
 						t.Fatalf("visit_count %d after the change, want 2: the session's data was lost", v.Count)
@@ -51,7 +51,7 @@ func TestChangePassword(t *testing.T) {
 
 					c.WantForgotten(t, wantAnonymous(t, c.WithKey(old)))
 					wantAnonymous(t, second).WantCookieDeleted(t)
-					wantRowGone(t, app, secondKey)
+					wantNotStored(t, app, secondKey)
 					wantAuthenticatedAs(t, third, other)
 				})
 			}

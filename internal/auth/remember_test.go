@@ -25,8 +25,8 @@ func TestRememberMe(t *testing.T) {
 				if ck := res.SessionCookie(t); ck.MaxAge != rememberMeAge || !ck.Expires.Equal(until) {
 					t.Fatalf("Set-Cookie %q, want Max-Age=%d and Expires %v", res.SetCookie("sessionid"), rememberMeAge, until)
 				}
-				if row, _ := app.Row(t, b.SessionKey()); !row.Expire.Equal(until) {
-					t.Fatalf("expire_date %v, want %v", row.Expire, until)
+				if st, _ := app.Stored(t, b.SessionKey()); !st.Expire.Equal(until) {
+					t.Fatalf("stored expiry %v, want %v", st.Expire, until)
 				}
 			})
 
@@ -46,8 +46,8 @@ func TestRememberMe(t *testing.T) {
 						t.Fatalf("Set-Cookie %q, want a session cookie with neither Max-Age nor Expires", raw)
 					}
 					// As in Django, the record still expires after SESSION_COOKIE_AGE.
-					if row, _ := app.Row(t, b.SessionKey()); !row.Expire.Equal(clk.Now().Add(defaultAge * time.Second)) {
-						t.Fatalf("expire_date %v, want SESSION_COOKIE_AGE from now", row.Expire)
+					if st, _ := app.Stored(t, b.SessionKey()); !st.Expire.Equal(clk.Now().Add(defaultAge * time.Second)) {
+						t.Fatalf("stored expiry %v, want SESSION_COOKIE_AGE from now", st.Expire)
 					}
 				})
 			}

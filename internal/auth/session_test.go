@@ -14,21 +14,21 @@ func TestSessionCheck(t *testing.T) {
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			t.Run("a new client is not authenticated, and nothing is stored", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := wantAnonymous(t, app.Browser())
 				wantNoKeyChange(t, res)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows after a check, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored after a check, want %d", n, count)
 				}
 			})
 
 			t.Run("an anonymous session with data is not authenticated, and is kept", func(t *testing.T) {
 				b := app.Browser()
 				b.Post("/api/session/visit", nil).Want(t, http.StatusOK)
-				before, _ := app.Row(t, b.SessionKey())
+				before, _ := app.Stored(t, b.SessionKey())
 
 				wantNoKeyChange(t, wantAnonymous(t, b))
-				app.WantRowUnchanged(t, b.SessionKey(), before)
+				app.WantStoredUnchanged(t, b.SessionKey(), before)
 			})
 
 			for _, c := range apitest.Transports(app) {
@@ -62,7 +62,7 @@ func TestSessionCheck(t *testing.T) {
 						res := wantAnonymous(t, cl)
 
 						c.WantForgotten(t, res)
-						wantRowGone(t, app, key)
+						wantNotStored(t, app, key)
 						cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 					})
 				}
@@ -105,13 +105,13 @@ func TestSessionCheck(t *testing.T) {
 				if err := app.Sessions.Save(context.Background(), s); err != nil {
 					t.Fatal(err)
 				}
-				before, _ := app.Row(t, s.Key())
+				before, _ := app.Stored(t, s.Key())
 
 				cl := apitest.Transports(app)[0].WithKey(s.Key())
 				wantNoKeyChange(t, wantAnonymous(t, cl))
 				cl.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "not_authenticated")
 				// Flushing it would log the user out of the Django project.
-				app.WantRowUnchanged(t, s.Key(), before)
+				app.WantStoredUnchanged(t, s.Key(), before)
 			})
 		})
 	})
@@ -162,7 +162,7 @@ func TestInvalidLoginEndsAtItsNextRequest(t *testing.T) {
 						t.Fatalf("keys %v, want none: the session was not flushed", got.Keys)
 					}
 					c.WantForgotten(t, res)
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 				})
 
 				t.Run(c.Name+": after "+inv.name+", POST /api/session/visit starts over in a new session", func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestInvalidLoginEndsAtItsNextRequest(t *testing.T) {
 					if v := decode[visit](t, res); v.Count != 1 {
 						t.Fatalf("visit_count %d, want 1: the ended login's data was kept", v.Count)
 					}
-					wantRowGone(t, app, key)
+					wantNotStored(t, app, key)
 					if fresh := cl.SessionKey(); fresh == key || fresh == "" {
 						t.Fatalf("the key is %q after the flush, was %q", fresh, key)
 					}
@@ -227,12 +227,12 @@ func TestMe(t *testing.T) {
 				t.Run(c.Name+": an anonymous session with data, which is kept", func(t *testing.T) {
 					cl := c.New()
 					cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
-					before, _ := app.Row(t, cl.SessionKey())
+					before, _ := app.Stored(t, cl.SessionKey())
 
 					res := cl.Get("/api/auth/me")
 					res.WantError(t, http.StatusUnauthorized, "not_authenticated")
 					wantNoKeyChange(t, res)
-					app.WantRowUnchanged(t, cl.SessionKey(), before)
+					app.WantStoredUnchanged(t, cl.SessionKey(), before)
 				})
 			}
 		})
@@ -253,11 +253,11 @@ func TestReadOnlyRequestsWriteNothing(t *testing.T) {
 					cl := c.New()
 					cl.Post("/api/auth/login", credentials{Username: u.Username, Password: strongPassword, RememberMe: remember}).Want(t, http.StatusOK)
 					key := cl.SessionKey()
-					before, _ := app.Row(t, key)
+					before, _ := app.Stored(t, key)
 
 					for range 3 {
 						// Any save now would re-sign the data at a new time
-						// and move expire_date.
+						// and move the stored expiry.
 						clk.Advance(5 * time.Second)
 						wantNoKeyChange(t, cl.Get("/api/auth/me").Want(t, http.StatusOK))
 						clk.Advance(5 * time.Second)
@@ -265,7 +265,7 @@ func TestReadOnlyRequestsWriteNothing(t *testing.T) {
 						wantNoKeyChange(t, res)
 					}
 
-					app.WantRowUnchanged(t, key, before)
+					app.WantStoredUnchanged(t, key, before)
 					wantAuthenticatedAs(t, cl, u)
 				})
 			}

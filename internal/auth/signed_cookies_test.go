@@ -25,7 +25,7 @@ func TestAccountsOnSignedCookies(t *testing.T) {
 				t.Fatalf("the client holds %q, want the signed session itself", key)
 			}
 			wantAuthenticatedAs(t, cl, u)
-			if n := app.CountRows(t); n != 0 {
+			if n := app.CountStored(t); n != 0 {
 				t.Fatalf("%d rows in django_session, want none", n)
 			}
 

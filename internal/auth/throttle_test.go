@@ -135,13 +135,13 @@ func TestLoginThrottle(t *testing.T) {
 				for range limits.PerUser {
 					fail(t, b, "alice")
 				}
-				before, _ := app.Row(t, key)
+				before, _ := app.Stored(t, key)
 
 				res := attempt(b, "alice", strongPassword)
 
 				wantThrottled(t, res, limits.Window)
 				wantNoKeyChange(t, res)
-				app.WantRowUnchanged(t, key, before)
+				app.WantStoredUnchanged(t, key, before)
 			})
 
 			t.Run("an unknown username is throttled exactly as a known one, so throttling tells no one which exist", func(t *testing.T) {

@@ -51,11 +51,11 @@ func BenchmarkCart(b *testing.B) {
 	}
 
 	b.Run("read/GET-cart", func(b *testing.B) {
-		before := mustRow(b, app, key)
+		before := mustStored(b, app, key)
 		for b.Loop() {
 			send(http.MethodGet, cartPath, "")
 		}
-		app.WantRowUnchanged(b, key, before)
+		app.WantStoredUnchanged(b, key, before)
 	})
 
 	b.Run("write/POST-session-visit", func(b *testing.B) {

@@ -13,14 +13,14 @@ func TestCart(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("a client without a session has an empty cart, and reading it creates none", func(t *testing.T) {
-			rows := app.CountRows(t)
+			count := app.CountStored(t)
 			res := app.Browser().Get(cartPath).Want(t, http.StatusOK)
 			if string(res.Body) != `{"items":[],"total_items":0,"total_price":"0.00"}`+"\n" {
 				t.Fatalf("body %s, want the empty cart", res.Body)
 			}
 			res.WantNoCookie(t)
-			if n := app.CountRows(t); n != rows {
-				t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
+			if n := app.CountStored(t); n != count {
+				t.Fatalf("%d sessions stored after a read, want %d", n, count)
 			}
 		})
 
@@ -127,26 +127,26 @@ func TestCart(t *testing.T) {
 		})
 
 		t.Run("DELETE /api/cart without a session answers the empty cart and creates none", func(t *testing.T) {
-			rows := app.CountRows(t)
+			count := app.CountStored(t)
 			res := app.Browser().Delete(cartPath).Want(t, http.StatusOK)
 			wantLines(t, decode[view](t, res))
 			res.WantNoCookie(t)
-			if n := app.CountRows(t); n != rows {
-				t.Fatalf("django_session has %d rows, want %d", n, rows)
+			if n := app.CountStored(t); n != count {
+				t.Fatalf("%d sessions stored, want %d", n, count)
 			}
 		})
 
 		t.Run("reading the cart writes nothing", func(t *testing.T) {
 			b := app.Browser()
 			add(t, b, espresso.ID, 1)
-			before := mustRow(t, app, b.SessionKey())
-			clk.Advance(time.Minute) // a save now would move expire_date and re-sign the data
+			before := mustStored(t, app, b.SessionKey())
+			clk.Advance(time.Minute) // a save now would move the stored expiry and re-sign the data
 
 			res := b.Get(cartPath).Want(t, http.StatusOK)
 
 			wantLines(t, decode[view](t, res), [2]int64{espresso.ID, 1})
 			res.WantNoCookie(t)
-			app.WantRowUnchanged(t, b.SessionKey(), before)
+			app.WantStoredUnchanged(t, b.SessionKey(), before)
 		})
 
 		for _, gone := range []struct{ how, query string }{

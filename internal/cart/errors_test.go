@@ -98,7 +98,7 @@ func TestCartRefusals(t *testing.T) {
 						tc.path = linePath(grinder.ID)
 					}
 				}
-				before := mustRow(t, app, b.SessionKey())
+				before := mustStored(t, app, b.SessionKey())
 				clk.Advance(time.Second)
 				if tc.contentType != "" {
 					b.Header.Set("Content-Type", tc.contentType)
@@ -116,7 +116,7 @@ func TestCartRefusals(t *testing.T) {
 					t.Fatalf("Content-Type %q, want application/json", ct)
 				}
 				res.WantNoCookie(t)
-				app.WantRowUnchanged(t, b.SessionKey(), before)
+				app.WantStoredUnchanged(t, b.SessionKey(), before)
 				b.Header.Del("Content-Type")
 				wantLines(t, cartOf(t, b), [2]int64{espresso.ID, 2}, [2]int64{brush.ID, 1})
 			})
@@ -132,7 +132,7 @@ func TestCartRefusals(t *testing.T) {
 		})
 
 		t.Run("a refused first addition creates no session", func(t *testing.T) {
-			rows := app.CountRows(t)
+			count := app.CountStored(t)
 			for _, body := range []any{addition{ProductID: 999999}, addition{ProductID: espresso.ID, Quantity: 1000}} {
 				res := app.Browser().Post(itemsPath, body)
 				if res.StatusCode < 400 {
@@ -140,8 +140,8 @@ func TestCartRefusals(t *testing.T) {
 				}
 				res.WantNoCookie(t)
 			}
-			if n := app.CountRows(t); n != rows {
-				t.Fatalf("django_session has %d rows, want %d", n, rows)
+			if n := app.CountStored(t); n != count {
+				t.Fatalf("%d sessions stored, want %d", n, count)
 			}
 		})
 

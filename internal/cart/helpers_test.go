@@ -145,12 +145,12 @@ func exec(t testing.TB, app *apitest.App, query string, args ...any) {
 	}
 }
 
-// mustRow is the django_session row of key, which must exist.
-func mustRow(t testing.TB, app *apitest.App, key string) apitest.Row {
+// mustStored is what the engine stores under key, which must exist.
+func mustStored(t testing.TB, app *apitest.App, key string) apitest.Stored {
 	t.Helper()
-	r, found := app.Row(t, key)
+	r, found := app.Stored(t, key)
 	if !found {
-		t.Fatalf("no django_session row for the client's key %q", key)
+		t.Fatalf("nothing stored under the client's key %q", key)
 	}
 	return r
 }

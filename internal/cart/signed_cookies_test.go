@@ -26,7 +26,7 @@ func TestCartOnSignedCookies(t *testing.T) {
 			wantLines(t, decode[view](t, cl.Delete(linePath(espresso.ID)).Want(t, http.StatusOK)), [2]int64{brush.ID, 5})
 			wantLines(t, decode[view](t, cl.Delete(cartPath).Want(t, http.StatusOK)))
 			wantLines(t, cartOf(t, cl))
-			if n := app.CountRows(t); n != 0 {
+			if n := app.CountStored(t); n != 0 {
 				t.Fatalf("%d rows in django_session, want none", n)
 			}
 		})

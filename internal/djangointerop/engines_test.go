@@ -22,7 +22,7 @@ func TestCachedDBHereMissesALogoutOnDjango(t *testing.T) {
 
 	b.Django(t, http.MethodPost, "/logout", nil).Want(t, http.StatusNoContent, nil)
 
-	if _, found := s.API.Row(t, key); found {
+	if _, found := s.API.Stored(t, key); found {
 		t.Fatal("Django's logout left the row")
 	}
 	if !s.BrowserWithKey(t, key).APIUser(t).Authenticated {

@@ -27,7 +27,7 @@ func (b *browser) APISession(t *testing.T) sessionapi.Info {
 // that saved it computed, within a second of rounding.
 func wantRowExpiry(t *testing.T, s *side, b *browser, from time.Time, age int) {
 	t.Helper()
-	row, found := s.API.Row(t, b.Key())
+	row, found := s.API.Stored(t, b.Key())
 	if !found {
 		t.Fatal("no row for the session")
 	}
@@ -146,7 +146,7 @@ func TestADateExpirySetHereIsTheDateDjango41Reads(t *testing.T) {
 
 	b.API.Put("/api/session/expiry", map[string]string{"at": at.Format(time.RFC3339)}).Want(t, http.StatusOK)
 
-	if row, _ := s.API.Row(t, b.Key()); !row.Expire.Equal(at) {
+	if row, _ := s.API.Stored(t, b.Key()); !row.Expire.Equal(at) {
 		t.Errorf("expire_date %s; want %s", row.Expire, at)
 	}
 	got := b.DjangoSession(t)

@@ -66,7 +66,7 @@ func TestALogoutOnEitherSideEndsTheSessionOnBoth(t *testing.T) {
 			}
 			// The key, replayed from a copy of the cookie, is dead on both
 			// sides: the row is gone, not merely the cookie.
-			if _, found := s.API.Row(t, key); found {
+			if _, found := s.API.Stored(t, key); found {
 				t.Fatal("the session's row is still in django_session after the logout")
 			}
 			if u := s.BrowserWithKey(t, key).APIUser(t); u.Authenticated {

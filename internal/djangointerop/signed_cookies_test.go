@@ -39,7 +39,7 @@ func TestSignedCookieLoginsAreSharedBothWays(t *testing.T) {
 		}
 	})
 	t.Run("no store: nothing in django_session", func(t *testing.T) {
-		if n := s.API.CountRows(t); n != 0 {
+		if n := s.API.CountStored(t); n != 0 {
 			t.Fatalf("%d rows in django_session", n)
 		}
 	})

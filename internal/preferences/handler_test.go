@@ -32,12 +32,12 @@ func TestPreferences(t *testing.T) {
 
 		t.Run("200", func(t *testing.T) {
 			t.Run("a client that set none gets the defaults, and nothing is stored", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := app.Browser().Get(path).Want(t, http.StatusOK)
 				wantPrefs(t, res, defaults)
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored after a read, want %d", n, count)
 				}
 			})
 
@@ -79,33 +79,33 @@ func TestPreferences(t *testing.T) {
 
 			t.Run("an empty update changes nothing and writes nothing", func(t *testing.T) {
 				fresh := app.Browser()
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := fresh.Put(path, map[string]any{}).Want(t, http.StatusOK)
 				wantPrefs(t, res, defaults)
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows after an empty update, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored after an empty update, want %d", n, count)
 				}
 
 				b := app.Browser()
 				b.Put(path, map[string]string{"theme": "dark"}).Want(t, http.StatusOK)
-				before := mustRow(t, app, b.SessionKey())
-				clk.Advance(time.Minute) // a save now would move expire_date and re-sign the data
+				before := mustStored(t, app, b.SessionKey())
+				clk.Advance(time.Minute) // a save now would move the stored expiry and re-sign the data
 				res = b.Put(path, map[string]any{}).Want(t, http.StatusOK)
 				wantPrefs(t, res, prefs{"dark", "en"})
 				res.WantNoCookie(t)
-				app.WantRowUnchanged(t, b.SessionKey(), before)
+				app.WantStoredUnchanged(t, b.SessionKey(), before)
 			})
 
 			t.Run("a read writes nothing", func(t *testing.T) {
 				b := app.Browser()
 				b.Put(path, map[string]string{"language": "it"}).Want(t, http.StatusOK)
-				before := mustRow(t, app, b.SessionKey())
+				before := mustStored(t, app, b.SessionKey())
 				clk.Advance(time.Minute)
 				res := b.Get(path).Want(t, http.StatusOK)
 				wantPrefs(t, res, prefs{"light", "it"})
 				res.WantNoCookie(t)
-				app.WantRowUnchanged(t, b.SessionKey(), before)
+				app.WantStoredUnchanged(t, b.SessionKey(), before)
 			})
 		})
 
@@ -142,7 +142,7 @@ func TestPreferences(t *testing.T) {
 					b := app.Browser()
 					saved := prefs{"dark", "fr"}
 					b.Put(path, saved).Want(t, http.StatusOK)
-					before := mustRow(t, app, b.SessionKey())
+					before := mustStored(t, app, b.SessionKey())
 					clk.Advance(time.Second)
 					if tc.contentType != "" {
 						b.Header.Set("Content-Type", tc.contentType)
@@ -163,7 +163,7 @@ func TestPreferences(t *testing.T) {
 						t.Fatalf("Content-Type %q, want application/json", ct)
 					}
 					res.WantNoCookie(t)
-					app.WantRowUnchanged(t, b.SessionKey(), before)
+					app.WantStoredUnchanged(t, b.SessionKey(), before)
 					b.Header.Del("Content-Type")
 					wantPrefs(t, b.Get(path).Want(t, http.StatusOK), saved)
 				})
@@ -181,12 +181,12 @@ func wantPrefs(t *testing.T, res *apitest.Response, want prefs) {
 	}
 }
 
-// mustRow is the row of key, which must exist.
-func mustRow(t *testing.T, app *apitest.App, key string) apitest.Row {
+// mustStored is what the engine stores under key, which must exist.
+func mustStored(t *testing.T, app *apitest.App, key string) apitest.Stored {
 	t.Helper()
-	r, found := app.Row(t, key)
+	r, found := app.Stored(t, key)
 	if !found {
-		t.Fatalf("no django_session row for the client's key %q", key)
+		t.Fatalf("nothing stored under the client's key %q", key)
 	}
 	return r
 }

@@ -78,7 +78,7 @@ func TestASVSNewKeyAtEveryPrivilegeChangeAndNoneAfterLogout(t *testing.T) {
 func wantEnded(t *testing.T, app *apitest.App, tr apitest.Transport, key string) {
 	t.Helper()
 	wantAnonymous(t, tr, key)
-	if _, found := app.Row(t, key); found {
+	if _, found := app.Stored(t, key); found {
 		t.Fatalf("django_session still has the ended key's row")
 	}
 	if got := issued(tr, withKey(tr, key).Post("/api/session/visit", nil).Want(t, http.StatusOK)); got == key {
@@ -104,7 +104,7 @@ func TestASVSIdleAndAbsoluteTimeouts(t *testing.T) {
 		key := c.SessionKey()
 		clock.Advance(2*time.Hour + time.Second)
 		c.Get("/api/auth/me").WantError(t, http.StatusUnauthorized, "session_expired")
-		if _, found := app.Row(t, key); found {
+		if _, found := app.Stored(t, key); found {
 			t.Fatal("the idle session's row is still stored")
 		}
 	})
@@ -114,7 +114,7 @@ func TestASVSIdleAndAbsoluteTimeouts(t *testing.T) {
 			c := app.Browser()
 			res := c.Post("/api/auth/login", map[string]any{"username": "timed", "password": sweepPassword, "remember_me": remember}).Want(t, http.StatusOK)
 			ck := res.SessionCookie(t)
-			row, _ := app.Row(t, c.SessionKey())
+			row, _ := app.Stored(t, c.SessionKey())
 			maxAge, rowAge := 30*24*time.Hour, 30*24*time.Hour
 			if !remember {
 				maxAge, rowAge = 0, session.DefaultAge

@@ -64,15 +64,15 @@ func TestCrossOriginWrites(t *testing.T) {
 				t.Run(from.name+"/"+sc.method+" "+sc.path+" changes nothing", func(t *testing.T) {
 					c := browserFrom(t, app, from.origin, from.fetchSite)
 					key := c.SessionKey()
-					before, _ := app.Row(t, key)
-					rows := app.CountRows(t)
+					before, _ := app.Stored(t, key)
+					count := app.CountStored(t)
 
 					res := c.Do(sc.method, sc.path, sc.body)
 					res.WantError(t, http.StatusForbidden, "cross_origin_forbidden")
 					res.WantNoCookie(t)
-					app.WantRowUnchanged(t, key, before)
-					if n := app.CountRows(t); n != rows {
-						t.Fatalf("%d sessions stored, %d before", n, rows)
+					app.WantStoredUnchanged(t, key, before)
+					if n := app.CountStored(t); n != count {
+						t.Fatalf("%d sessions stored, %d before", n, count)
 					}
 					if c.SessionKey() != key {
 						t.Fatal("the client's key changed")
@@ -89,9 +89,9 @@ func TestCrossOriginWrites(t *testing.T) {
 					c := browserFrom(t, app, evilOrigin, "cross-site")
 					c.Header.Set("Content-Type", ct)
 					key := c.SessionKey()
-					before, _ := app.Row(t, key)
+					before, _ := app.Stored(t, key)
 					c.Post(path, "username=ann&password=x").WantError(t, http.StatusForbidden, "cross_origin_forbidden")
-					app.WantRowUnchanged(t, key, before)
+					app.WantStoredUnchanged(t, key, before)
 				})
 			}
 		}
@@ -150,12 +150,12 @@ func TestCrossOriginWrites(t *testing.T) {
 					c.Header.Set("Origin", evilOrigin)
 					c.Header.Set("Sec-Fetch-Site", "cross-site")
 					c.Header.Set("Content-Type", ct)
-					rows := app.CountRows(t)
+					count := app.CountStored(t)
 					res := c.Post(path, `{"username":"mallory","password":"correct horse battery"}`)
 					res.WantError(t, http.StatusUnsupportedMediaType, "unsupported_media_type")
 					res.WantNoCookie(t)
-					if n := app.CountRows(t); n != rows {
-						t.Fatalf("%d sessions stored, %d before", n, rows)
+					if n := app.CountStored(t); n != count {
+						t.Fatalf("%d sessions stored, %d before", n, count)
 					}
 					var users int
 					if err := app.DB.Get(&users, "SELECT count(*) FROM auth_user WHERE username = 'mallory'"); err != nil || users != 0 {

@@ -134,7 +134,7 @@ func TestRequestIDOfAFailureIsInItsErrorLine(t *testing.T) {
 	app, logs := newLoggedApp(t, apitest.Options{DatabaseURL: testdb.SQLiteURL(t)})
 	c := app.Browser()
 	c.Post("/api/session/visit", nil).Want(t, http.StatusOK)
-	app.DB.Close()
+	app.StopSessionStore(t)
 	c.Header.Set("X-Request-ID", "store-down-1")
 	c.Get("/api/session").WantError(t, http.StatusServiceUnavailable, "unavailable")
 
@@ -171,7 +171,7 @@ func TestLogsNeverHoldSessionKeysOrPasswords(t *testing.T) {
 	secrets = append(secrets, m.SessionKey())
 	m.Get("/api/session").Want(t, http.StatusOK)
 
-	app.DB.Close() // the store's failure is logged, with its error
+	app.StopSessionStore(t) // the store's failure is logged, with its error
 	b.Get("/api/session").WantError(t, http.StatusServiceUnavailable, "unavailable")
 	m.Post("/api/session/visit", nil).WantError(t, http.StatusServiceUnavailable, "unavailable")
 

@@ -68,7 +68,7 @@ func TestSessionStoreDown(t *testing.T) {
 			browser.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 			mobile.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 			key := mobile.SessionKey()
-			app.DB.Close()
+			app.StopSessionStore(t)
 
 			cases := []struct {
 				name   string

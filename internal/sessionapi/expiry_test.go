@@ -48,8 +48,8 @@ func TestSetExpiry(t *testing.T) {
 						t.Fatalf("got %+v, want %+v", got, tc.want)
 					}
 					wantCookieAge(t, res, tc.want, now)
-					if r, _ := app.Row(t, b.SessionKey()); !r.Expire.Equal(tc.want.ExpiryDate) {
-						t.Fatalf("expire_date stored %v, want %v", r.Expire, tc.want.ExpiryDate)
+					if r, _ := app.Stored(t, b.SessionKey()); !r.Expire.Equal(tc.want.ExpiryDate) {
+						t.Fatalf("stored expiry %v, want %v", r.Expire, tc.want.ExpiryDate)
 					}
 				})
 			}
@@ -108,8 +108,8 @@ func TestSetExpiry(t *testing.T) {
 					b := app.Browser()
 					b.Put("/api/session/expiry", map[string]int{"seconds": 600}).Want(t, http.StatusOK)
 					key := b.SessionKey()
-					before, _ := app.Row(t, key)
-					rows := app.CountRows(t)
+					before, _ := app.Stored(t, key)
+					count := app.CountStored(t)
 					clk.Advance(time.Second)
 					defer clk.Advance(-time.Second)
 					switch tc.contentType {
@@ -126,9 +126,9 @@ func TestSetExpiry(t *testing.T) {
 					wantFields(t, fields, tc.field)
 					wantContentTypeJSON(t, res)
 					res.WantNoCookie(t)
-					app.WantRowUnchanged(t, key, before)
-					if n := app.CountRows(t); n != rows {
-						t.Fatalf("django_session has %d rows after a rejected request, want %d", n, rows)
+					app.WantStoredUnchanged(t, key, before)
+					if n := app.CountStored(t); n != count {
+						t.Fatalf("%d sessions stored after a rejected request, want %d", n, count)
 					}
 				})
 			}

@@ -136,10 +136,3 @@ func wantFields(t *testing.T, fields map[string]string, field string) {
 		t.Fatalf("fields %v, want %q explained", fields, field)
 	}
 }
-
-func exec(t *testing.T, app *apitest.App, query string, args ...any) {
-	t.Helper()
-	if _, err := app.DB.Exec(app.DB.Rebind(query), args...); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-}

@@ -39,8 +39,8 @@ func TestCycle(t *testing.T) {
 						res.SessionCookie(t)
 						wantKeyHidden(t, res, old, fresh)
 					}
-					if _, found := app.Row(t, old); found {
-						t.Fatalf("the old key %s is still in django_session", old)
+					if _, found := app.Stored(t, old); found {
+						t.Fatalf("the old key %s is still stored", old)
 					}
 					if v := decode[visit](t, cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)); v.Count != 3 || !v.Created.Equal(first.Created) {
 						t.Fatalf("after cycling, the visit is %+v, want count 3 and session_created %v", v, first.Created)
@@ -68,11 +68,11 @@ func TestCycle(t *testing.T) {
 			})
 
 			t.Run("cycling without a session stores nothing", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := app.Browser().Post("/api/session/cycle", nil).Want(t, http.StatusOK)
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored, want %d", n, count)
 				}
 			})
 		})
@@ -95,8 +95,8 @@ func TestFlush(t *testing.T) {
 						t.Fatalf("a 204 with a body: %s", res.Body)
 					}
 					c.WantForgotten(t, res)
-					if _, found := app.Row(t, old); found {
-						t.Fatalf("the flushed key %s is still in django_session", old)
+					if _, found := app.Stored(t, old); found {
+						t.Fatalf("the flushed key %s is still stored", old)
 					}
 					if cl.SessionKey() != "" {
 						t.Fatalf("the client still holds key %q", cl.SessionKey())
@@ -118,11 +118,11 @@ func TestFlush(t *testing.T) {
 				})
 
 				t.Run(c.Name+": a client without a session gets 204 too", func(t *testing.T) {
-					rows := app.CountRows(t)
+					count := app.CountStored(t)
 					res := c.New().Delete("/api/session").Want(t, http.StatusNoContent)
 					res.WantNoCookie(t)
-					if n := app.CountRows(t); n != rows {
-						t.Fatalf("django_session has %d rows, want %d", n, rows)
+					if n := app.CountStored(t); n != count {
+						t.Fatalf("%d sessions stored, want %d", n, count)
 					}
 				})
 			}
@@ -157,17 +157,17 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 			}},
 			{"an expired key", func(t *testing.T) string {
 				k := issued(t)
-				exec(t, app, "UPDATE django_session SET expire_date = ? WHERE session_key = ?", time.Now().UTC().Add(-time.Minute), k)
+				app.SetStoredExpiry(t, k, time.Now().Add(-time.Minute))
 				return k
 			}},
 			{"a key whose data fails verification", func(t *testing.T) string {
 				k := issued(t)
-				exec(t, app, "UPDATE django_session SET session_data = ? WHERE session_key = ?", "eyJ2aXNpdF9jb3VudCI6OTl9:1tampr:forgedsignature", k)
+				app.SetStoredData(t, k, "eyJ2aXNpdF9jb3VudCI6OTl9:1tampr:forgedsignature")
 				return k
 			}},
 			{"a key deleted from the store", func(t *testing.T) string {
 				k := issued(t)
-				exec(t, app, "DELETE FROM django_session WHERE session_key = ?", k)
+				app.DeleteStored(t, k)
 				return k
 			}},
 			{"a key too short", constant("abc123")},
@@ -181,7 +181,7 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 				for _, c := range apitest.Transports(app) {
 					t.Run(c.Name+": "+tc.name, func(t *testing.T) {
 						forged := tc.key(t)
-						before, existed := app.Row(t, forged)
+						before, existed := app.Stored(t, forged)
 
 						res := c.WithKey(forged).Post("/api/session/visit", nil).Want(t, http.StatusOK)
 
@@ -198,9 +198,9 @@ func TestUnknownKeysAreNeverAdopted(t *testing.T) {
 							t.Fatalf("issued key %q for forged key %q", got, forged)
 						}
 						if existed {
-							app.WantRowUnchanged(t, forged, before)
-						} else if _, found := app.Row(t, forged); found {
-							t.Fatalf("a apitest.Row was created under the forged key %q", forged)
+							app.WantStoredUnchanged(t, forged, before)
+						} else if _, found := app.Stored(t, forged); found {
+							t.Fatalf("a session was stored under the forged key %q", forged)
 						}
 					})
 				}
@@ -226,7 +226,7 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 				holder.Delete("/api/session").Want(t, http.StatusNoContent)
 			}},
 			{"from the store directly", func(t *testing.T, key string, _ *apitest.Client) {
-				exec(t, app, "DELETE FROM django_session WHERE session_key = ?", key)
+				app.DeleteStored(t, key)
 			}},
 		}
 		t.Run("200", func(t *testing.T) {
@@ -253,7 +253,7 @@ func TestSessionDeletedByAnotherClient(t *testing.T) {
 						if issued == key || !session.ValidKey(issued) {
 							t.Fatalf("issued key %q after %s was deleted", issued, key)
 						}
-						if _, found := app.Row(t, key); found {
+						if _, found := app.Stored(t, key); found {
 							t.Fatalf("the deleted session %s was brought back", key)
 						}
 					})

@@ -24,8 +24,8 @@ func TestVisit(t *testing.T) {
 				if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != defaultAge {
 					t.Fatalf("cookie %q: want HttpOnly, SameSite=Lax, Path=/, not Secure, Max-Age=%d", res.SetCookie("sessionid"), defaultAge)
 				}
-				if _, found := app.Row(t, ck.Value); !found {
-					t.Fatalf("the cookie's key %s is not in django_session", ck.Value)
+				if _, found := app.Stored(t, ck.Value); !found {
+					t.Fatalf("the cookie's key %s is not stored", ck.Value)
 				}
 				wantVaryCookie(t, res)
 			})
@@ -111,7 +111,7 @@ func TestShowSession(t *testing.T) {
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			t.Run("a new client has no keys and the default expiry, and nothing is stored", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := app.Browser().Get("/api/session").Want(t, http.StatusOK)
 
 				got := decode[shown](t, res)
@@ -120,8 +120,8 @@ func TestShowSession(t *testing.T) {
 					t.Fatalf("got %+v, want %+v", got, want)
 				}
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored after a read, want %d", n, count)
 				}
 			})
 
@@ -157,12 +157,12 @@ func TestShowSession(t *testing.T) {
 						cl := c.New()
 						cl.Post("/api/session/visit", nil).Want(t, http.StatusOK)
 						key := cl.SessionKey()
-						before, _ := app.Row(t, key)
-						clk.Advance(time.Minute) // a save now would move expire_date and re-sign the data
+						before, _ := app.Stored(t, key)
+						clk.Advance(time.Minute) // a save now would move the stored expiry and re-sign the data
 
 						res := cl.Get("/api/session").Want(t, http.StatusOK)
 
-						app.WantRowUnchanged(t, key, before)
+						app.WantStoredUnchanged(t, key, before)
 						res.WantNoCookie(t)
 						if v := res.Header.Values(session.HeaderKey); len(v) != 0 {
 							t.Fatalf("X-Session-Key %q on a read", v)

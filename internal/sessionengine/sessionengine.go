@@ -87,7 +87,7 @@ func New(s Settings, db *sqlx.DB, m *metrics.Metrics) (Engine, error) {
 			e.Checks = append(e.Checks, server.Check{Name: "session_cache", Func: ping})
 			break
 		}
-		cdb := cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, s.CacheKeyPrefix+"cdb:"), opts.Logger)
+		cdb := cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, CachedDBPrefix(s.CacheKeyPrefix)), opts.Logger)
 		store = cdb
 		e.Checks = append(e.Checks, server.Check{Name: "session_cache", Func: cdb.Check, Degrades: true})
 	default:
@@ -100,6 +100,12 @@ func New(s Settings, db *sqlx.DB, m *metrics.Metrics) (Engine, error) {
 	e.Sessions = session.NewManager(store, signer, opts)
 	return e, nil
 }
+
+// CachedDBPrefix is the prefix of the cached_db engine's entries in Redis,
+// under SESSION_CACHE_KEY_PREFIX: apart from the cache engine's keys, so
+// that switching a deployment from one engine to the other on the same
+// Redis finds no stale entry of the other.
+func CachedDBPrefix(prefix string) string { return prefix + "cdb:" }
 
 // redisLogger sends go-redis's own messages (a dial that failed, a pool
 // that recovered) to the API's log instead of its default, stderr.

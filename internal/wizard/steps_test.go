@@ -14,15 +14,15 @@ func TestWizardSteps(t *testing.T) {
 	eachDB(t, func(t *testing.T, app *apitest.App, clk *apitest.Clock) {
 		t.Run("200", func(t *testing.T) {
 			t.Run("a new client is at step 1 with no data, and nothing is stored", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := app.Browser().Get(wizardPath)
 				wantState(t, res, state{CurrentStep: 1})
 				if string(res.Body) != `{"current_step":1,"data":{}}`+"\n" {
 					t.Fatalf("body %s, want data an empty object", res.Body)
 				}
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows after a read, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored after a read, want %d", n, count)
 				}
 			})
 
@@ -106,24 +106,24 @@ func TestWizardSteps(t *testing.T) {
 			})
 
 			t.Run("DELETE without a wizard creates no session", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				res := app.Browser().Delete(wizardPath).Want(t, http.StatusNoContent)
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored, want %d", n, count)
 				}
 			})
 		})
 
 		t.Run("409", func(t *testing.T) {
 			t.Run("step 2 before step 1 changes nothing", func(t *testing.T) {
-				rows := app.CountRows(t)
+				count := app.CountStored(t)
 				b := app.Browser()
 				res := b.Put(step2Path, adaHome)
 				res.WantError(t, http.StatusConflict, "step_out_of_order")
 				res.WantNoCookie(t)
-				if n := app.CountRows(t); n != rows {
-					t.Fatalf("django_session has %d rows, want %d", n, rows)
+				if n := app.CountStored(t); n != count {
+					t.Fatalf("%d sessions stored, want %d", n, count)
 				}
 				wantState(t, b.Get(wizardPath), state{CurrentStep: 1})
 			})
@@ -131,9 +131,9 @@ func TestWizardSteps(t *testing.T) {
 			t.Run("step 2 before step 1, in a session that has other data", func(t *testing.T) {
 				b := app.Browser()
 				b.Put("/api/session/preferences", map[string]string{"theme": "dark"}).Want(t, http.StatusOK)
-				before, _ := app.Row(t, b.SessionKey())
+				before, _ := app.Stored(t, b.SessionKey())
 				b.Put(step2Path, adaHome).WantError(t, http.StatusConflict, "step_out_of_order")
-				app.WantRowUnchanged(t, b.SessionKey(), before)
+				app.WantStoredUnchanged(t, b.SessionKey(), before)
 			})
 
 			t.Run("an invalid step 2 before step 1 is judged on its input first", func(t *testing.T) {
@@ -217,7 +217,7 @@ func testBadInput(t *testing.T, app *apitest.App) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := app.Browser()
 			complete(t, b, ada, adaHome)
-			before, _ := app.Row(t, b.SessionKey())
+			before, _ := app.Stored(t, b.SessionKey())
 			if tc.contentType != "" {
 				b.Header.Set("Content-Type", tc.contentType)
 			}
@@ -234,7 +234,7 @@ func testBadInput(t *testing.T, app *apitest.App) {
 				}
 			}
 			res.WantNoCookie(t)
-			app.WantRowUnchanged(t, b.SessionKey(), before)
+			app.WantStoredUnchanged(t, b.SessionKey(), before)
 			b.Header.Del("Content-Type")
 			wantState(t, b.Get(wizardPath), stateOf(&ada, &adaHome))
 		})

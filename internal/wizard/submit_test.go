@@ -113,12 +113,12 @@ func TestWizardSubmit(t *testing.T) {
 			clearProfiles(t, app)
 			b := app.Browser()
 			complete(t, b, ada, adaHome)
-			before, _ := app.Row(t, b.SessionKey())
+			before, _ := app.Stored(t, b.SessionKey())
 			exec(t, app, "ALTER TABLE profiles RENAME TO profiles_away")
 			res := b.Post(submitPath, nil)
 			exec(t, app, "ALTER TABLE profiles_away RENAME TO profiles")
 			res.WantError(t, http.StatusServiceUnavailable, "unavailable")
-			app.WantRowUnchanged(t, b.SessionKey(), before)
+			app.WantStoredUnchanged(t, b.SessionKey(), before)
 			wantState(t, b.Get(wizardPath), stateOf(&ada, &adaHome))
 			p := decode[created](t, b.Post(submitPath, nil).Want(t, http.StatusCreated)).Profile
 			wantOneRowLike(t, app, p)
@@ -268,34 +268,25 @@ func exec(t *testing.T, app *apitest.App, query string, args ...any) {
 }
 
 // A submit whose session update fails after the profile is inserted (the
-// session row locked by another transaction past StoreTimeout: a store
-// that stalls, or a process that dies, between the two) leaves the wizard
-// in place; submitting again answers the profile already made.
+// session's lock held by another past StoreTimeout: a store that stalls,
+// or a process that dies, between the two) leaves the wizard in place;
+// submitting again answers the profile already made.
 func TestWizardSubmitRetriedAfterTheSessionUpdateFailedMakesOneProfile(t *testing.T) {
 	t.Parallel()
 	app := apitest.New(t, apitest.Options{Session: session.Options{StoreTimeout: 300 * time.Millisecond}})
 	b := app.Browser()
 	complete(t, b, ada, adaHome)
-	before, _ := app.Row(t, b.SessionKey())
+	before, _ := app.Stored(t, b.SessionKey())
 
-	tx, err := app.DB.Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec("SELECT 1 FROM django_session WHERE session_key = $1 FOR UPDATE", b.SessionKey()); err != nil {
-		t.Fatal(err)
-	}
+	lock := app.LockSession(t, b.SessionKey())
 	b.Post(submitPath, nil).WantError(t, http.StatusServiceUnavailable, "unavailable")
-	if err := tx.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	lock.Release(t)
 
 	rows := profileRows(t, app)
 	if len(rows) != 1 {
 		t.Fatalf("%d profiles after the failed submit, want the 1 inserted before the session update", len(rows))
 	}
-	app.WantRowUnchanged(t, b.SessionKey(), before)
+	app.WantStoredUnchanged(t, b.SessionKey(), before)
 	wantState(t, b.Get(wizardPath), stateOf(&ada, &adaHome))
 
 	p := decode[created](t, b.Post(submitPath, nil).Want(t, http.StatusCreated)).Profile

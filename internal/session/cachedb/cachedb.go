@@ -31,10 +31,12 @@ type Cache interface {
 }
 
 // Database is the store of record: a session.Store that can also find and
-// end a user's sessions (dbstore).
+// end a user's sessions, and tell when a session expires (dbstore).
 type Database interface {
 	session.Store
 	session.UserIndex
+	// LoadRecord is Load with the session's expiry.
+	LoadRecord(ctx context.Context, key string) (r session.Record, found bool, err error)
 }
 
 var (
@@ -53,6 +55,13 @@ type Store struct {
 	// be stale (a session this process logged out, say), so the cache is
 	// bypassed, and flushed before it is trusted again.
 	suspect bool
+	// failures counts cache failures, so that a flush can tell whether
+	// one happened while it ran.
+	failures uint64
+	// flushing is set while one caller tries to flush a suspect cache;
+	// nextTry is when the next may try after one failed.
+	flushing bool
+	nextTry  time.Time
 }
 
 // New returns a Store on db with cache in front of it.
@@ -85,16 +94,16 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 			return data, true, nil
 		}
 	}
-	data, found, err := s.db.Load(ctx, key)
+	r, found, err := s.db.LoadRecord(ctx, key)
 	if err != nil || !found || !cached {
-		return data, found, err
+		return r.Data, found, err
 	}
-	// The expiry is not known here: the entry lives until the next write
-	// replaces it, or refillTTL at most.
-	if err := s.cache.Add(ctx, key, data, time.Now().Add(refillTTL)); err != nil {
+	// Until the session's expiry, as Django's cached_db refills: the
+	// cache is never asked whether a session has expired.
+	if err := s.cache.Add(ctx, key, r.Data, r.Expiry); err != nil {
 		s.failed("refill", err)
 	}
-	return data, true, nil
+	return r.Data, true, nil
 }
 
 // tombstone marks a deleted session in the cache, so that a refill racing
@@ -102,11 +111,13 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 const tombstone = ""
 
 const (
-	// refillTTL bounds the life of an entry refilled from the database,
-	// whose expiry Load does not know.
-	refillTTL = 10 * time.Minute
 	// tombstoneTTL outlasts any refill in flight when a session is deleted.
 	tombstoneTTL = time.Minute
+	// retryInterval is how long after a failed attempt to reach a suspect
+	// cache the next one is made. Meanwhile requests do not wait for the
+	// cache: a client that retries an unreachable Redis takes seconds to
+	// give up.
+	retryInterval = time.Second
 )
 
 // Create implements session.Store. No one else knows the key yet, so the
@@ -207,7 +218,15 @@ func (s *Store) Check(ctx context.Context) error {
 	return err
 }
 
+// set, drop and bury write to the cache unless it is suspect: it is then
+// flushed before anyone here reads it again, so a write would change
+// nothing but the time the request waits for an unreachable Redis (under
+// the row's lock, for set).
+
 func (s *Store) set(ctx context.Context, key string, r session.Record) {
+	if s.isSuspect() {
+		return
+	}
 	if err := s.cache.Set(ctx, key, r.Data, r.Expiry); err != nil {
 		s.failed("set", err)
 	}
@@ -215,6 +234,9 @@ func (s *Store) set(ctx context.Context, key string, r session.Record) {
 
 // drop removes keys from the cache: the database has the truth of them.
 func (s *Store) drop(ctx context.Context, keys ...string) {
+	if s.isSuspect() {
+		return
+	}
 	if err := s.cache.Delete(ctx, keys...); err != nil {
 		s.failed("delete", err)
 	}
@@ -222,6 +244,9 @@ func (s *Store) drop(ctx context.Context, keys ...string) {
 
 // bury marks keys deleted in the cache.
 func (s *Store) bury(ctx context.Context, keys ...string) {
+	if s.isSuspect() {
+		return
+	}
 	for _, k := range keys {
 		if err := s.cache.Set(ctx, k, tombstone, time.Now().Add(tombstoneTTL)); err != nil {
 			s.failed("bury", err)
@@ -239,18 +264,41 @@ func (s *Store) failed(op string, err error) {
 			"op", op, "err", err)
 	}
 	s.suspect = true
+	s.failures++
 }
 
-// usable reports whether the cache may be read. After a failure, the first
-// caller to find the cache answering again flushes it, since a write this
-// process could not make there may have left a stale entry.
-func (s *Store) usable(ctx context.Context) bool {
+func (s *Store) isSuspect() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.suspect
+}
+
+// usable reports whether the cache may be read. After a failure, one
+// caller at a time, at most once per retryInterval, tries to flush it,
+// since a write this process could not make there may have left a stale
+// entry; the others go to the database meanwhile, without waiting. A
+// failure during the flush leaves the cache suspect.
+func (s *Store) usable(ctx context.Context) bool {
+	s.mu.Lock()
 	if !s.suspect {
+		s.mu.Unlock()
 		return true
 	}
-	if err := s.cache.Flush(ctx); err != nil {
+	if s.flushing || time.Now().Before(s.nextTry) {
+		s.mu.Unlock()
+		return false
+	}
+	s.flushing = true
+	before := s.failures
+	s.mu.Unlock()
+
+	err := s.cache.Flush(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flushing = false
+	if err != nil || s.failures != before {
+		s.nextTry = time.Now().Add(retryInterval)
 		return false
 	}
 	s.suspect = false

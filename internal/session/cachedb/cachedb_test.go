@@ -2,6 +2,7 @@ package cachedb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -154,5 +155,58 @@ func TestAnEntryLeftStaleWhileRedisWasUnreachableIsNeverServed(t *testing.T) {
 	}
 	proxy.Up()
 	waitReady(t, st)
+	mustLoad(t, st, "", false)
+}
+
+// While Redis is unreachable, every request goes to the database, at its
+// pace: none waits for the others' attempts to reach the cache, which a
+// client that retries a dead Redis makes slow. Here, as many loads at once
+// as a busy process serves, each within the Manager's store timeout.
+func TestWithRedisDownConcurrentRequestsAreServedFromTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	proxy := testredis.NewProxy(t)
+	st := process(t, db, proxy.URL(), testredis.Prefix(t, testredis.Client(t)))
+	if err := st.Create(ctx, key, record("v1")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, st, "v1", true)
+
+	proxy.Down()
+	mustLoad(t, st, "v1", true) // the failure that makes the cache suspect
+	const requests = 8
+	errs := make(chan error, requests)
+	for range requests {
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second) // session.Options.StoreTimeout's default
+			defer cancel()
+			data, found, err := st.Load(ctx, key)
+			if err == nil && (!found || data != "v1") {
+				err = fmt.Errorf("Load = %q, found %v", data, found)
+			}
+			errs <- err
+		}()
+	}
+	for range requests {
+		if err := <-errs; err != nil {
+			t.Errorf("a load with Redis down: %v", err)
+		}
+	}
+}
+
+// A session the cache did not hold (written by Django, or by any process
+// while the cache was flushed after an outage) is cached when first read:
+// until its own expiry, never past it.
+func TestARefilledEntryExpiresWithItsSession(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.PostgresURL(t))
+	st := process(t, db, testredis.URL(), testredis.Prefix(t, testredis.Client(t)))
+	expiry := time.Now().Add(time.Second)
+	if err := dbstore.New(db).Create(ctx, key, session.Record{Data: "short", Expiry: expiry}); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, st, "short", true) // a miss, and a refill
+
+	time.Sleep(time.Until(expiry) + 10*time.Millisecond)
 	mustLoad(t, st, "", false)
 }

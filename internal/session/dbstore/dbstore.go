@@ -36,7 +36,7 @@ func New(db *sqlx.DB) *Store {
 		lock += ` FOR UPDATE`
 	}
 	return &Store{db: db, q: queries{
-		load: db.Rebind(`SELECT session_data FROM django_session
+		load: db.Rebind(`SELECT session_data, expire_date FROM django_session
 			WHERE session_key = ? AND expire_date > ?`),
 		lock: db.Rebind(lock),
 		// ON CONFLICT DO NOTHING tells a taken key by the rows affected,
@@ -72,18 +72,25 @@ func New(db *sqlx.DB) *Store {
 // not clearsessions has removed it yet. It takes no lock, so it never waits
 // for an Update.
 func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
+	r, found, err := s.LoadRecord(ctx, key)
+	return r.Data, found, err
+}
+
+// LoadRecord is Load with the session's expiry (and no Meta), for a cache
+// in front of the store to keep a copy no longer than the session lives.
+func (s *Store) LoadRecord(ctx context.Context, key string) (session.Record, bool, error) {
 	if !session.ValidKey(key) {
-		return "", false, nil // no row can have it; spare the database the junk
+		return session.Record{}, false, nil // no row can have it; spare the database the junk
 	}
-	var data string
-	err := s.db.QueryRowxContext(ctx, s.q.load, key, dbTime(time.Now())).Scan(&data)
+	var r session.Record
+	err := s.db.QueryRowxContext(ctx, s.q.load, key, dbTime(time.Now())).Scan(&r.Data, &r.Expiry)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
+		return session.Record{}, false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return session.Record{}, false, err
 	}
-	return data, true, nil
+	return r, true, nil
 }
 
 // Create implements session.Store.

@@ -76,11 +76,12 @@ func (s *Store) clean(e fs.DirEntry, now time.Time) (bool, error) {
 	case !session.ValidKey(key):
 		return false, nil
 	case !dotted:
-		return s.removeExpired(e, key, now)
+		gone, err := s.removeExpired(e, key, now)
+		return gone, hideKeys(err, key)
 	case "."+suffix == lockSuffix:
-		return false, s.removeLeftover(key, "")
+		return false, hideKeys(s.removeLeftover(key, ""), key)
 	case strings.HasPrefix("."+suffix, tempInfix):
-		return false, s.removeLeftover(key, e.Name())
+		return false, hideKeys(s.removeLeftover(key, e.Name()), key)
 	}
 	return false, nil
 }

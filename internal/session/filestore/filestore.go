@@ -89,7 +89,7 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", false, hideKeys(err, key)
 	}
 	if data == "" || !expiry.After(time.Now()) {
 		return "", false, nil
@@ -104,6 +104,10 @@ func (s *Store) Create(ctx context.Context, key string, r session.Record) error 
 	if !session.ValidKey(key) {
 		return ErrInvalidKey
 	}
+	return hideKeys(s.create(ctx, key, r), key)
+}
+
+func (s *Store) create(ctx context.Context, key string, r session.Record) error {
 	l, err := s.lock(ctx, key)
 	if err != nil {
 		return err
@@ -128,9 +132,9 @@ func (s *Store) Update(ctx context.Context, key string, edit session.Edit) error
 	if !session.ValidKey(key) {
 		return session.ErrNotFound
 	}
-	return s.locked(ctx, key, edit, func(tmp string) error {
+	return hideKeys(s.locked(ctx, key, edit, func(tmp string) error {
 		return os.Rename(tmp, s.path(key))
-	})
+	}), key)
 }
 
 // Rotate implements session.Store: under old's lock, the edited record is
@@ -145,7 +149,7 @@ func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) 
 	if !session.ValidKey(new) {
 		return ErrInvalidKey
 	}
-	return s.locked(ctx, old, edit, func(tmp string) error {
+	return hideKeys(s.locked(ctx, old, edit, func(tmp string) error {
 		if err := s.link(tmp, new); err != nil {
 			return err
 		}
@@ -154,7 +158,7 @@ func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) 
 			return err
 		}
 		return nil
-	})
+	}), old, new)
 }
 
 // Delete implements session.Store. It takes key's lock, so that an Update
@@ -164,6 +168,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !session.ValidKey(key) {
 		return nil
 	}
+	return hideKeys(s.delete(ctx, key), key)
+}
+
+func (s *Store) delete(ctx context.Context, key string) error {
 	l, err := s.lock(ctx, key)
 	if err != nil {
 		return err
