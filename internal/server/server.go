@@ -80,6 +80,7 @@ func New(d Deps) *Server {
 	e.Use(web.RequestLogger(d.Logger), d.Metrics.Middleware(), web.Recover(d.Logger), web.JSONCharset,
 		under("/api/", web.NoStore), web.StrictTransport(d.HSTS),
 		web.CORS(d.AllowedOrigins), web.CrossOrigin(d.AllowedOrigins), web.LimitBody,
+		under("/api/", web.Deadline(requestDeadline(d.Sessions))),
 		under("/api/", d.Sessions.Middleware()), under("/api/", accounts.TrackActivity))
 
 	e.GET("/healthz", func(c echo.Context) error {
@@ -99,6 +100,13 @@ func New(d Deps) *Server {
 	wizard.NewHandler(d.Wizard, d.Auth).Register(api.Group("/wizard"))
 	cart.NewHandler(d.Cart).Register(api)
 	return &Server{e}
+}
+
+// requestDeadline is how long a request may wait for its stores in all: two
+// store deadlines, one for the handler's queries and one for the session's
+// save after them.
+func requestDeadline(m *session.Manager) time.Duration {
+	return 2 * m.StoreTimeout()
 }
 
 // ready answers 200 when every check passes within a short deadline, so that
