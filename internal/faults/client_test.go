@@ -1,0 +1,155 @@
+package faults_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// client is a browser (a cookie jar of its own) that, unlike apitest's,
+// reports a failed request as an error instead of failing the test, so that
+// load goroutines can count failures and carry on.
+type client struct {
+	base string // where requests go; a test may point it at another process
+	http *http.Client
+}
+
+// newClient returns a browser of the API at base. Requests that get no
+// answer within 30 seconds fail: an answer that slow counts as a hang.
+func newClient(base string) *client {
+	jar, _ := cookiejar.New(nil) // never fails without options
+	return &client{base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// answer is a response with its body read; status 0 and err when there was
+// none.
+type answer struct {
+	status int
+	body   []byte
+	err    error
+}
+
+func (a answer) String() string {
+	if a.err != nil {
+		return "no answer: " + a.err.Error()
+	}
+	return fmt.Sprintf("%d %s", a.status, bytes.TrimSpace(a.body))
+}
+
+// code is the error code of an error envelope, or "".
+func (a answer) code() string {
+	var env struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.Unmarshal(a.body, &env)
+	return env.Error.Code
+}
+
+// do sends a request; body, if not nil, is sent as JSON.
+func (c *client) do(method, path string, body any) answer {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return answer{err: err}
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		return answer{err: err}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return answer{err: err}
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return answer{status: res.StatusCode, body: b, err: err}
+}
+
+func (c *client) get(path string) answer            { return c.do(http.MethodGet, path, nil) }
+func (c *client) post(path string, body any) answer { return c.do(http.MethodPost, path, body) }
+
+// must fails the test unless a is an answer with status.
+func must(t testing.TB, a answer, status int) answer {
+	t.Helper()
+	if a.err != nil || a.status != status {
+		t.Fatalf("got %s, want %d", a, status)
+	}
+	return a
+}
+
+// cartItems returns the number of items in the client's cart (the sum of
+// its quantities), failing the test if the cart cannot be read.
+func (c *client) cartItems(t testing.TB) int {
+	t.Helper()
+	var cart struct {
+		TotalItems int `json:"total_items"`
+	}
+	if err := json.Unmarshal(must(t, c.get("/api/cart"), http.StatusOK).body, &cart); err != nil {
+		t.Fatalf("GET /api/cart: %v", err)
+	}
+	return cart.TotalItems
+}
+
+// signUp registers username and logs the client in as it.
+func (c *client) signUp(t testing.TB, username string) {
+	t.Helper()
+	creds := map[string]any{"username": username, "password": "correct horse battery"}
+	must(t, c.post("/api/auth/register", creds), http.StatusCreated)
+	must(t, c.post("/api/auth/login", creds), http.StatusOK)
+}
+
+// withParams returns the URL raw with query parameters set, as pairs.
+func withParams(t testing.TB, raw string, kv ...string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// withHost returns the URL raw aimed at host (host:port) instead.
+func withHost(t testing.TB, raw, host string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = host
+	return u.String()
+}
+
+// hostOf returns the host:port of the URL raw.
+func hostOf(t testing.TB, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+// uniqueName returns a name for the test's own things (an application_name,
+// a username): prefix and random letters, distinct across tests and runs.
+func uniqueName(prefix string) string {
+	return prefix + "_" + strings.ToLower(rand.Text()[:12])
+}
