@@ -53,7 +53,21 @@ type Store struct {
 	// be stale (a session this process logged out, say), so the cache is
 	// bypassed, and flushed before it is trusted again.
 	suspect bool
+	// failures counts the cache's failures, so that a flush knows whether
+	// a write failed while it ran (and may have left a stale entry behind
+	// the flush's scan).
+	failures uint64
+	// probing is set while one caller flushes the cache to trust it again;
+	// the others go to the database meanwhile rather than wait.
+	probing bool
+	// nextProbe is when a cache that failed its last flush may be tried
+	// again: until then, no request pays for a round trip to a Redis that
+	// is down.
+	nextProbe time.Time
 }
+
+// probeInterval is how often a suspect cache is tried again.
+const probeInterval = time.Second
 
 // New returns a Store on db with cache in front of it.
 func New(db Database, cache Cache, log *slog.Logger) *Store {
@@ -239,19 +253,40 @@ func (s *Store) failed(op string, err error) {
 			"op", op, "err", err)
 	}
 	s.suspect = true
+	s.failures++
 }
 
-// usable reports whether the cache may be read. After a failure, the first
-// caller to find the cache answering again flushes it, since a write this
-// process could not make there may have left a stale entry.
+// usable reports whether the cache may be read. After a failure, one
+// caller at a time, at most once per probeInterval, flushes the cache,
+// since a write this process could not make there may have left a stale
+// entry; the cache is trusted again once a flush succeeds with no failure
+// in the meantime. No lock is held over the flush: while Redis is down,
+// requests go to the database without waiting for each other.
 func (s *Store) usable(ctx context.Context) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.suspect {
+		s.mu.Unlock()
 		return true
 	}
-	if err := s.cache.Flush(ctx); err != nil {
+	if s.probing || time.Now().Before(s.nextProbe) {
+		s.mu.Unlock()
 		return false
+	}
+	s.probing = true
+	failures := s.failures
+	s.mu.Unlock()
+
+	err := s.cache.Flush(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.probing = false
+	switch {
+	case err != nil:
+		s.nextProbe = time.Now().Add(probeInterval)
+		return false
+	case s.failures != failures:
+		return false // a write failed during the flush: flush again
 	}
 	s.suspect = false
 	s.log.Info("session cache answers again; flushed it and resumed reading from it")
