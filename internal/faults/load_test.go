@@ -25,6 +25,7 @@ type load struct {
 	mu     sync.Mutex
 	phases []string
 	counts map[string]map[int]int // phase → status (0: no answer) → requests
+	took   map[string][]time.Duration
 	odd    map[string][]answer    // phase → a few answers other than 200, for the failure message
 }
 
@@ -34,7 +35,7 @@ type step func(w, i int) answer
 // startLoad starts workers goroutines that each run step until Stop, the
 // first phase being named phase.
 func startLoad(t testing.TB, workers int, phase string, do step) *load {
-	l := &load{t: t, stop: make(chan struct{}), counts: map[string]map[int]int{}, odd: map[string][]answer{}}
+	l := &load{t: t, stop: make(chan struct{}), counts: map[string]map[int]int{}, took: map[string][]time.Duration{}, odd: map[string][]answer{}}
 	l.Phase(phase)
 	for w := range workers {
 		l.wg.Add(1)
@@ -46,12 +47,12 @@ func startLoad(t testing.TB, workers int, phase string, do step) *load {
 					return
 				default:
 				}
-				start := *l.phase.Load()
+				start, t0 := *l.phase.Load(), time.Now()
 				a := do(w, i)
 				if end := *l.phase.Load(); end != start {
 					start += "→" + end
 				}
-				l.add(start, a)
+				l.add(start, a, time.Since(t0))
 			}
 		}()
 	}
@@ -77,7 +78,7 @@ func (l *load) Stop() {
 	l.t.Logf("answers by phase: %s", l)
 }
 
-func (l *load) add(phase string, a answer) {
+func (l *load) add(phase string, a answer, took time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.counts[phase] == nil {
@@ -85,6 +86,7 @@ func (l *load) add(phase string, a answer) {
 		l.counts[phase] = map[int]int{}
 	}
 	l.counts[phase][a.status]++
+	l.took[phase] = append(l.took[phase], took)
 	if a.status != http.StatusOK && len(l.odd[phase]) < 5 {
 		l.odd[phase] = append(l.odd[phase], a)
 	}
@@ -147,8 +149,9 @@ func (l *load) only(phase string, statuses []int) {
 	}
 }
 
-// String lists the counts of each phase, in order: "before: 200×812;
-// outage: 200×3 503×97; …".
+// String lists the counts of each phase, in order, with the median and
+// slowest time to answer: "before: 200×812 (2ms, 31ms); outage: 503×97
+// (1ms, 12ms); …".
 func (l *load) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -166,6 +169,8 @@ func (l *load) String() string {
 		for _, s := range statuses {
 			fmt.Fprintf(&b, " %d×%d", s, l.counts[p][s])
 		}
+		took := slices.Sorted(slices.Values(l.took[p]))
+		fmt.Fprintf(&b, " (%v, %v)", took[len(took)/2].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
 	}
 	return b.String()
 }
