@@ -26,7 +26,7 @@ type load struct {
 	phases []string
 	counts map[string]map[int]int // phase → status (0: no answer) → requests
 	took   map[string][]time.Duration
-	odd    map[string][]answer    // phase → a few answers other than 200, for the failure message
+	odd    map[string][]answer // phase → a few answers other than 200, for the failure message
 }
 
 // step sends one request of worker w (its i-th) and returns the answer.

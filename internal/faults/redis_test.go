@@ -193,4 +193,3 @@ func cached(t testing.TB, rdb *redis.Client) int {
 	}
 	return n
 }
-
