@@ -18,8 +18,9 @@ import (
 // reports a failed request as an error instead of failing the test, so that
 // load goroutines can count failures and carry on.
 type client struct {
-	base string // where requests go; a test may point it at another process
-	http *http.Client
+	base   string // where requests go; a test may point it at another process
+	http   *http.Client
+	header http.Header // sent with every request
 }
 
 // newClient returns a browser of the API at base. Requests that get no
@@ -27,6 +28,20 @@ type client struct {
 func newClient(base string) *client {
 	jar, _ := cookiejar.New(nil) // never fails without options
 	return &client{base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// oneShot makes c open a new connection for each request, so that a
+// server shutting down either serves a request or refuses its connection,
+// and never closes an idle one under a request the client is sending.
+func (c *client) oneShot() *client {
+	c.http.Transport = &http.Transport{DisableKeepAlives: true}
+	return c
+}
+
+// via returns a client that shares c's cookies and sends its requests to
+// base: the same browser, reaching another process of the deployment.
+func (c *client) via(base string) *client {
+	return &client{base: base, http: c.http, header: c.header}
 }
 
 // answer is a response with its body read; status 0 and err when there was
@@ -69,6 +84,9 @@ func (c *client) do(method, path string, body any) answer {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
