@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -21,6 +22,11 @@ type client struct {
 	base   string // where requests go; a test may point it at another process
 	http   *http.Client
 	header http.Header // sent with every request
+
+	// bases, if set, are where requests go in turn, each to the next: a
+	// load balancer in front of several processes.
+	bases []string
+	sent  *atomic.Uint64
 }
 
 // newClient returns a browser of the API at base. Requests that get no
@@ -36,6 +42,21 @@ func newClient(base string) *client {
 func (c *client) oneShot() *client {
 	c.http.Transport = &http.Transport{DisableKeepAlives: true}
 	return c
+}
+
+// roundRobin returns a browser that sends each request to the next of
+// bases.
+func roundRobin(bases ...string) *client {
+	c := newClient(bases[0])
+	c.bases, c.sent = bases, new(atomic.Uint64)
+	return c
+}
+
+// withKey returns a client without cookies that presents key in
+// X-Session-Key, as a mobile app does, or as someone replaying a key they
+// saw.
+func withKey(base, key string) *client {
+	return &client{base: base, http: &http.Client{Timeout: 30 * time.Second}, header: http.Header{"X-Session-Key": {key}}}
 }
 
 // via returns a client that shares c's cookies and sends its requests to
@@ -78,7 +99,11 @@ func (c *client) do(method, path string, body any) answer {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, c.base+path, r)
+	base := c.base
+	if len(c.bases) > 0 {
+		base = c.bases[(c.sent.Add(1)-1)%uint64(len(c.bases))]
+	}
+	req, err := http.NewRequest(method, base+path, r)
 	if err != nil {
 		return answer{err: err}
 	}
@@ -99,6 +124,7 @@ func (c *client) do(method, path string, body any) answer {
 
 func (c *client) get(path string) answer            { return c.do(http.MethodGet, path, nil) }
 func (c *client) post(path string, body any) answer { return c.do(http.MethodPost, path, body) }
+func (c *client) delete(path string) answer         { return c.do(http.MethodDelete, path, nil) }
 
 // must fails the test unless a is an answer with status.
 func must(t testing.TB, a answer, status int) answer {
