@@ -183,14 +183,20 @@ func (p *process) Running() bool {
 	}
 }
 
-// Logged reports whether a line of the process's log contains s.
-func (p *process) Logged(s string) bool {
+// Answered returns how many requests of method on path the process
+// answered, by status, as its request log says.
+func (p *process) Answered(method, path string) map[int]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	n := map[int]int{}
 	for _, l := range p.log {
-		if strings.Contains(l, s) {
-			return true
+		var entry struct {
+			Msg, Method, Path string
+			Status            int
+		}
+		if json.Unmarshal([]byte(l), &entry) == nil && entry.Msg == "request" && entry.Method == method && entry.Path == path {
+			n[entry.Status]++
 		}
 	}
-	return false
+	return n
 }
