@@ -40,7 +40,7 @@ func TestDeleteExpiredSparesASessionRenewedWhileItWaitedForTheRow(t *testing.T) 
 		n, err := st.DeleteExpired(ctx, time.Now(), 100)
 		done <- result{n, err}
 	}()
-	waitForLockWait(t, tx)
+	waitForLockWait(t, db, tx)
 	tx.MustExec(`UPDATE django_session SET expire_date = $1 WHERE session_key = $2`, time.Now().Add(time.Hour).UTC(), key)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -56,8 +56,10 @@ func TestDeleteExpiredSparesASessionRenewedWhileItWaitedForTheRow(t *testing.T) 
 }
 
 // waitForLockWait waits until another backend waits for a lock that tx
-// holds.
-func waitForLockWait(t *testing.T, tx *sqlx.Tx) {
+// holds. It asks through db, each query a transaction of its own:
+// PostgreSQL shows a transaction the activity of the others as it was at
+// its first look.
+func waitForLockWait(t *testing.T, db *sqlx.DB, tx *sqlx.Tx) {
 	t.Helper()
 	var pid int
 	if err := tx.Get(&pid, `SELECT pg_backend_pid()`); err != nil {
@@ -65,7 +67,7 @@ func waitForLockWait(t *testing.T, tx *sqlx.Tx) {
 	}
 	for range 500 {
 		var n int
-		if err := tx.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, pid); err != nil {
+		if err := db.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, pid); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
