@@ -115,7 +115,7 @@ func TestRequestsAfterTheAPIsDatabaseConnectionsAreKilledSucceedWithoutARestart(
 	l.Only("after", http.StatusOK)
 	l.Spanning(http.StatusOK, http.StatusServiceUnavailable)
 	ready.Only("before", http.StatusOK)
-	ready.Only("killing", http.StatusOK, http.StatusServiceUnavailable)
+	ready.Within("killing", http.StatusOK, http.StatusServiceUnavailable)
 	ready.Only("after", http.StatusOK)
 }
 
