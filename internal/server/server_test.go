@@ -263,11 +263,11 @@ func wantJSON(t *testing.T, res *apitest.Response) {
 
 // A query stuck behind a lock that another program holds (here a
 // migration's, on the catalog) must not hold its request, and a pooled
-// connection, until the lock goes: every request's stores share a deadline
-// of two store deadlines.
+// connection, until the lock goes: every request's store calls share a
+// deadline.
 func TestARequestBlockedByALockedTableAnswers503AtItsDeadline(t *testing.T) {
 	t.Parallel()
-	app := apitest.New(t, apitest.Options{Session: session.Options{StoreTimeout: 200 * time.Millisecond}})
+	app := apitest.New(t, apitest.Options{RequestTimeout: 500 * time.Millisecond})
 	c := app.Browser()
 	tx := app.DB.MustBegin()
 	defer tx.Rollback()

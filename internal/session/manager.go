@@ -110,9 +110,6 @@ func NewManager(store Store, signer *Signer, opts Options) *Manager {
 	return &Manager{store: store, signer: signer, opts: opts}
 }
 
-// StoreTimeout is the deadline of each call to the store (Options).
-func (m *Manager) StoreTimeout() time.Duration { return m.opts.StoreTimeout }
-
 // New returns an empty session with no key; it is stored when first saved.
 func (m *Manager) New() *Session {
 	return &Session{m: m, data: map[string]json.RawMessage{}}
