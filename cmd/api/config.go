@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
 )
 
@@ -30,6 +31,7 @@ const varDir = "var"
 type Config struct {
 	Env                string // APP_ENV: "development" or "production"
 	DatabaseURL        string
+	DatabaseMaxConns   int // DATABASE_MAX_CONNS: the pool's size
 	SecretKey          string
 	SecretKeyFallbacks []string
 	SecretKeyGenerated bool // SECRET_KEY was not set: generated once and kept in var/
@@ -92,6 +94,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		Env:                p.oneOf("APP_ENV", "development", "development", "production"),
 		DatabaseURL:        p.str("DATABASE_URL", "sqlite:./"+varDir+"/db.sqlite3"),
+		DatabaseMaxConns:   p.integer("DATABASE_MAX_CONNS", database.DefaultMaxConns, 1, 10_000),
 		SecretKey:          getenv("SECRET_KEY"),
 		SecretKeyFallbacks: p.list("SECRET_KEY_FALLBACKS"),
 		EncryptionKeys:     p.keys("SESSION_ENCRYPTION_KEYS"),
@@ -257,6 +260,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("APP_ENV", c.Env),
 		slog.String("DATABASE_URL", db),
+		slog.Int("DATABASE_MAX_CONNS", c.DatabaseMaxConns),
 		slog.String("SECRET_KEY", secret),
 		slog.Int("SECRET_KEY_FALLBACKS", len(c.SecretKeyFallbacks)),
 		slog.Int("SESSION_ENCRYPTION_KEYS", len(c.EncryptionKeys)),

@@ -33,7 +33,7 @@ func TestConfigDefaultsAreAPIMdSettings(t *testing.T) {
 		c.SecretKey != "" || len(c.SecretKeyFallbacks) != 0 ||
 		c.RememberMeAge != 30*24*time.Hour || c.PasswordIterations != 1_000_000 || c.IdleTimeout != 2*time.Hour ||
 		c.LoginMaxFailures != 5 || c.LoginMaxFailuresPerAddr != 50 || c.LoginFailureWindow != 15*time.Minute ||
-		len(c.TrustedProxies) != 0 {
+		len(c.TrustedProxies) != 0 || c.DatabaseMaxConns != 20 {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 }
@@ -45,13 +45,14 @@ func TestConfigReadsEverySetting(t *testing.T) {
 		"SESSION_COOKIE_AGE": "60", "SESSION_COOKIE_NAME": "__Host-sessionid", "SESSION_COOKIE_SECURE": "true",
 		"SESSION_COOKIE_HTTPONLY": "false", "SESSION_COOKIE_SAMESITE": "Strict", "SESSION_SAVE_EVERY_REQUEST": "1",
 		"SESSION_EXPIRE_AT_BROWSER_CLOSE": "yes", "LISTEN_ADDR": ":9000", "LOG_LEVEL": "debug",
+		"DATABASE_MAX_CONNS": "4",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.SessionEngine != "db" || c.CookieAge != time.Minute || !c.CookieSecure || c.CookieHTTPOnly ||
 		c.CookieSameSite != http.SameSiteStrictMode || !c.SaveEveryRequest || !c.ExpireAtBrowserClose ||
-		c.ListenAddr != ":9000" || c.LogLevel != slog.LevelDebug || strings.Join(c.SecretKeyFallbacks, "|") != "old1|old2" {
+		c.ListenAddr != ":9000" || c.LogLevel != slog.LevelDebug || c.DatabaseMaxConns != 4 || strings.Join(c.SecretKeyFallbacks, "|") != "old1|old2" {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -105,6 +106,7 @@ func TestConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"__Secure- without secure", map[string]string{"SESSION_COOKIE_NAME": "__Secure-sessionid"}, "SESSION_COOKIE_NAME"},
 		{"cookie name with a space", map[string]string{"SESSION_COOKIE_NAME": "my session"}, "SESSION_COOKIE_NAME"},
 		{"database url", map[string]string{"DATABASE_URL": "mysql://localhost/db"}, "DATABASE_URL"},
+		{"no database connections", map[string]string{"DATABASE_MAX_CONNS": "0"}, "DATABASE_MAX_CONNS"},
 		{"log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"app env", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"cookie name with a parenthesis", map[string]string{"SESSION_COOKIE_NAME": "sess(id"}, "SESSION_COOKIE_NAME"},

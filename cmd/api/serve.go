@@ -183,5 +183,6 @@ func openDatabase(ctx context.Context, cfg Config) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	database.SetMaxConns(db, cfg.DatabaseMaxConns)
 	return db, nil
 }

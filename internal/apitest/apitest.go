@@ -62,6 +62,7 @@ type Options struct {
 	TrustedProxies        []*net.IPNet
 	AllowedOrigins        []string        // CORS_ALLOWED_ORIGINS
 	Session               session.Options // Logger and Now are filled in; CookieSecure turns HSTS on, as in cmd/api
+	RequestTimeout        time.Duration   // the deadline of each request's store calls; default server.DefaultRequestTimeout
 	Now                   func() time.Time
 	Logger                *slog.Logger // default: warnings and errors, to the test's log
 	// CacheUsers puts an auth.UserCache, listening to PostgreSQL's
@@ -146,6 +147,7 @@ func New(t testing.TB, opts Options) *App {
 		Checks:         append([]server.Check{{Name: "database", Func: db.PingContext}}, eng.Checks...),
 		OpenAPI:        api.OpenAPI,
 		Now:            opts.Now,
+		RequestTimeout: opts.RequestTimeout,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

@@ -24,6 +24,11 @@ const (
 	SQLite   = "sqlite"
 )
 
+// DefaultMaxConns is how many connections the API opens to the database at
+// most (DATABASE_MAX_CONNS): requests beyond it wait for one to be free,
+// each no longer than its deadline.
+const DefaultMaxConns = 20
+
 // ErrUnsupportedURL reports a DATABASE_URL of a kind the API cannot open.
 var ErrUnsupportedURL = errors.New("database: URL must start with postgres://, postgresql:// or sqlite:")
 
@@ -85,14 +90,20 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	SetMaxConns(db, DefaultMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return db, nil
+}
+
+// SetMaxConns bounds db's pool to n connections, all kept open when idle
+// (for up to five minutes) so that a burst does not pay for new ones.
+func SetMaxConns(db *sqlx.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 }
 
 // openRaw opens a plain *sql.DB for golang-migrate, whose Close closes the

@@ -175,6 +175,9 @@ func TestASVSKeyNeverInURLsLogsOrBodies(t *testing.T) {
 		}
 	}
 	for path, item := range doc.Paths.Map() {
+		if !strings.HasPrefix(path, "/api/") {
+			continue // no session there (the demo page's ?api= names the API, not a key)
+		}
 		for method, op := range item.Operations() {
 			for _, p := range append(item.Parameters, op.Parameters...) {
 				if p.Value.In == "query" {

@@ -59,7 +59,15 @@ type Deps struct {
 	// Metrics count the requests and are served at GET /metrics; nil
 	// counts them on a registry of this server's own.
 	Metrics *metrics.Metrics
+	// RequestTimeout bounds the store calls of each /api/ request
+	// together: its queries, its waits for a pooled connection and its
+	// session's save. Default DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is two of the session store's default deadlines:
+// one for a handler's queries, one for the session's save after them.
+const DefaultRequestTimeout = 10 * time.Second
 
 // New returns the API's HTTP handler.
 func New(d Deps) *Server {
@@ -68,6 +76,9 @@ func New(d Deps) *Server {
 	}
 	if d.Metrics == nil {
 		d.Metrics = metrics.New(prometheus.NewRegistry())
+	}
+	if d.RequestTimeout == 0 {
+		d.RequestTimeout = DefaultRequestTimeout
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -81,6 +92,7 @@ func New(d Deps) *Server {
 	e.Use(web.RequestLogger(d.Logger), d.Metrics.Middleware(), web.Recover(d.Logger), web.JSONCharset,
 		under("/api/", web.NoStore), web.StrictTransport(d.HSTS),
 		web.CORS(d.AllowedOrigins), web.CrossOrigin(d.AllowedOrigins), web.LimitBody,
+		under("/api/", web.Deadline(d.RequestTimeout)),
 		under("/api/", d.Sessions.Middleware()), under("/api/", accounts.TrackActivity))
 
 	e.GET("/healthz", func(c echo.Context) error {

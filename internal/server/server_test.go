@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsessions/api/internal/apitest"
 	"github.com/djsessions/api/internal/session"
@@ -258,4 +259,24 @@ func wantJSON(t *testing.T, res *apitest.Response) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("%s %s: Content-Type %q, want application/json", res.Request.Method, res.Request.URL.Path, ct)
 	}
+}
+
+// A query stuck behind a lock that another program holds (here a
+// migration's, on the catalog) must not hold its request, and a pooled
+// connection, until the lock goes: every request's store calls share a
+// deadline.
+func TestARequestBlockedByALockedTableAnswers503AtItsDeadline(t *testing.T) {
+	t.Parallel()
+	app := apitest.New(t, apitest.Options{RequestTimeout: 500 * time.Millisecond})
+	c := app.Browser()
+	tx := app.DB.MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`LOCK TABLE products IN ACCESS EXCLUSIVE MODE`)
+
+	wantUnavailable(t, c.Get("/api/products"))
+	wantUnavailable(t, c.Post("/api/cart/items", map[string]int{"product_id": 1, "quantity": 1}))
+	c.Get("/api/session").Want(t, http.StatusOK) // what does not need the table is served
+
+	tx.Rollback()
+	c.Get("/api/products").Want(t, http.StatusOK)
 }

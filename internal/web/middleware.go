@@ -24,6 +24,23 @@ func LimitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// Deadline bounds the work of each request by d, as the deadline of its
+// context: every store call the request makes (the session's, the
+// features' queries, a wait for a pooled connection) gives up when it
+// passes, and the request answers 503 unavailable, rather than holding its
+// client, and a connection, for as long as a lock is held or the pool is
+// busy.
+func Deadline(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
 // JSONCharset labels JSON responses "application/json; charset=UTF-8", as
 // the contract says, where Echo writes a bare "application/json".
 func JSONCharset(next echo.HandlerFunc) echo.HandlerFunc {

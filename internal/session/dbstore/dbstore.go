@@ -58,7 +58,10 @@ func New(db *sqlx.DB) *Store {
 			FROM django_session WHERE session_key = ?
 			ON CONFLICT DO NOTHING`),
 		delete: db.Rebind(`DELETE FROM django_session WHERE session_key = ?`),
-		deleteExpired: db.Rebind(`DELETE FROM django_session WHERE session_key IN (
+		// The outer expire_date test is checked again on a row that a
+		// concurrent save changed while this waited for its lock: a
+		// session renewed meanwhile is spared. The subquery's is not.
+		deleteExpired: db.Rebind(`DELETE FROM django_session WHERE expire_date < ? AND session_key IN (
 			SELECT session_key FROM django_session WHERE expire_date < ? LIMIT ?)`),
 		byUser: db.Rebind(`SELECT session_key, expire_date, user_id, created_at, last_activity, ip, user_agent
 			FROM django_session WHERE user_id = ? AND expire_date > ?
@@ -173,7 +176,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // DeleteExpired implements session.Store. Each batch is its own statement, so
 // a large clean-up never holds locks on the whole table for long.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q.deleteExpired, dbTime(now), limit)
+	res, err := s.db.ExecContext(ctx, s.q.deleteExpired, dbTime(now), dbTime(now), limit)
 	if err != nil {
 		return 0, err
 	}
