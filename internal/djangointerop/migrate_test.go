@@ -77,7 +77,8 @@ func TestTheAPIMigratesADatabaseDjangoMigratedWithoutBreakingDjango(t *testing.T
 			setKey(t, api, c, key)
 			c.Get("/api/session").Want(t, 200).JSON(t, &keys)
 			if !slices.Equal(keys.Keys, []string{"made_by"}) {
-				t.Errorf("the session Django created, read here: keys %q", keys.Keys)
+				stored, found := api.Stored(t, key)
+				t.Errorf("the session Django created (key %q, stored %v: %+v), read here: keys %q", key, found, stored, keys.Keys)
 			}
 			api.Browser().Post("/api/auth/login", map[string]string{"username": "made_by_django", "password": pw}).Want(t, 200)
 
