@@ -315,14 +315,17 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 	if stringValue(s, keyBackend) != backend {
 		return User{}, false, nil
 	}
-	u, err = svc.users.ByID(ctx, id)
-	if err != nil && !errors.Is(err, ErrNoUser) {
+	u, match, err := svc.holds(ctx, s, id, svc.users.ByID)
+	if fresh, ok := svc.users.(freshUsers); ok && err == nil && match == hashMismatch {
+		// A cached user may be older than the session: a password change
+		// made through another process re-signed this session before the
+		// news reached this one. Never flush on the word of a copy.
+		u, match, err = svc.holds(ctx, s, id, fresh.Fresh)
+	}
+	if err != nil {
 		return User{}, false, err
 	}
-	if err != nil || !u.IsActive {
-		return User{}, false, s.Flush(ctx)
-	}
-	switch svc.matchHash(u.PasswordHash, stringValue(s, keyHash)) {
+	switch match {
 	case hashCurrent:
 		return u, true, nil
 	case hashFallback:
@@ -334,6 +337,30 @@ func (svc *Service) Current(ctx context.Context, s *session.Session) (u User, fo
 		return u, true, s.CycleKey(ctx)
 	}
 	return User{}, false, s.Flush(ctx)
+}
+
+// freshUsers is a user store that may answer from a copy (UserCache) and
+// can read past it.
+type freshUsers interface {
+	Fresh(ctx context.Context, id int64) (User, error)
+}
+
+// holds reads the user of id with byID and tells whether they hold the
+// login on s: hashMismatch for a user gone, inactive, or with another
+// password.
+func (svc *Service) holds(ctx context.Context, s *session.Session, id int64,
+	byID func(context.Context, int64) (User, error)) (User, hashMatch, error) {
+	u, err := byID(ctx, id)
+	if errors.Is(err, ErrNoUser) {
+		return User{}, hashMismatch, nil
+	}
+	if err != nil {
+		return User{}, hashMismatch, err
+	}
+	if !u.IsActive {
+		return u, hashMismatch, nil
+	}
+	return u, svc.matchHash(u.PasswordHash, stringValue(s, keyHash)), nil
 }
 
 // Visit is what every request that comes with a login gets, whatever its

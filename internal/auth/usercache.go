@@ -67,6 +67,12 @@ func (c *UserCache) ByID(ctx context.Context, id int64) (User, error) {
 	return u, nil
 }
 
+// Fresh reads the user past the cache, and keeps that copy.
+func (c *UserCache) Fresh(ctx context.Context, id int64) (User, error) {
+	c.forget(id)
+	return c.ByID(ctx, id)
+}
+
 // SetPassword implements Users, dropping the cached copy.
 func (c *UserCache) SetPassword(ctx context.Context, id int64, hash string) error {
 	defer c.forget(id)
