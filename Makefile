@@ -9,10 +9,11 @@ FUZZTIME ?= 5s
 
 # HTTP_PKGS are the packages whose tests run the API over HTTP (the ones
 # importing internal/apitest) but sessionengine, whose tests name their
-# engines; ENGINES the session engines they run on again after the full
+# engines, and djangointerop, whose tests share Django's own storage (db,
+# signed_cookies) by design; ENGINES the session engines they run on again after the full
 # run, on db. signed_cookies keeps nothing on the server and has tests of
 # its own.
-HTTP_PKGS = $(filter-out %/internal/sessionengine,$(shell $(GO) list \
+HTTP_PKGS = $(filter-out %/internal/sessionengine %/internal/djangointerop,$(shell $(GO) list \
 	-f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... \
 	| awk '{ for (i = 2; i <= NF; i++) if ($$i ~ /\/internal\/apitest$$/) { print $$1; break } }'))
 ENGINES = cache cached_db file
