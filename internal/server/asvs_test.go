@@ -212,7 +212,11 @@ func TestASVSKeyNeverInURLsLogsOrBodies(t *testing.T) {
 		send(http.MethodGet, "/api/nowhere", nil, http.StatusNotFound)
 		send(http.MethodPost, "/api/auth/password", map[string]string{"old_password": "wrong", "new_password": "x"}, http.StatusBadRequest)
 		send(http.MethodPost, "/api/auth/password", map[string]string{"old_password": sweepPassword, "new_password": "harbour-violet-summit"}, http.StatusNoContent)
-		send(http.MethodGet, "/api/auth/sessions", nil, http.StatusOK)
+		if app.Sessions.Indexed() {
+			send(http.MethodGet, "/api/auth/sessions", nil, http.StatusOK)
+		} else { // the file engine: no list of a user's sessions
+			send(http.MethodGet, "/api/auth/sessions", nil, http.StatusNotImplemented)
+		}
 		send(http.MethodPost, "/api/auth/logout", nil, http.StatusNoContent)
 		send(http.MethodGet, "/api/auth/me", nil, http.StatusUnauthorized)
 	}

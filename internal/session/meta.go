@@ -64,6 +64,12 @@ func (s *Session) SetMeta(meta Meta) {
 	s.metaDirty = true
 }
 
+// Indexed reports whether the engine can list and end a user's sessions.
+func (m *Manager) Indexed() bool {
+	_, ok := m.store.(UserIndex)
+	return ok
+}
+
 // UserSessions lists the unexpired sessions of userID.
 func (m *Manager) UserSessions(ctx context.Context, userID int64) ([]Entry, error) {
 	idx, ok := m.store.(UserIndex)

@@ -96,7 +96,7 @@ func toAppError(err error) *apperr.Error {
 			session.DefaultMaxSize>>10, session.MaxCookieSize)
 	case errors.Is(err, session.ErrNoIndex):
 		return apperr.New(apperr.NotSupported,
-			"this server keeps sessions only in their cookies (SESSION_ENGINE=signed_cookies), so it cannot list or end them")
+			"this server's session engine keeps no index of a user's sessions (SESSION_ENGINE file or signed_cookies), so it cannot list or end them")
 	case errors.As(err, &mbe):
 		return bodyTooLarge
 	case errors.As(err, &he):
