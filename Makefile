@@ -24,7 +24,7 @@ run:
 
 ## test: every test, with the race detector, against this machine's PostgreSQL and Redis;
 ## then the HTTP tests once more on each other engine, a short run of each fuzz
-## target, and the measured timing tests alone
+## target (make timing, the measured login-timing test, runs apart: see issue 9's note)
 test:
 	./.ci/setup
 	$(GO) vet ./...
@@ -34,7 +34,6 @@ test:
 		APITEST_ENGINE=$$e $(GO) test -race -count=1 $(HTTP_PKGS) || exit 1; \
 	done
 	$(MAKE) fuzz
-	$(MAKE) timing
 
 ## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for a long run)
 fuzz:
