@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/session/sessiontest"
 	"github.com/djsessions/api/internal/sessionengine"
 	"github.com/djsessions/api/internal/testdb"
 	"github.com/djsessions/api/internal/testredis"
@@ -75,39 +76,9 @@ func newEngine(b *testing.B, engine string) *session.Manager {
 func savedKey(b *testing.B, m *session.Manager) string {
 	b.Helper()
 	s := m.New()
-	typicalSession(b, s)
+	sessiontest.FillTypical(b, s)
 	if err := m.Save(context.Background(), s); err != nil {
 		b.Fatal(err)
 	}
 	return s.Key()
-}
-
-// typicalSession fills s as a logged-in shopper's session looks: the
-// session of dbstore's and redisstore's benchmarks, so that the figures
-// compare.
-func typicalSession(b *testing.B, s *session.Session) {
-	b.Helper()
-	type line struct {
-		ProductID int    `json:"product_id"`
-		Quantity  int    `json:"quantity"`
-		AddedAt   string `json:"added_at"`
-	}
-	values := map[string]any{
-		"_auth_user_id":      "42",
-		"_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-		"_auth_user_hash":    "9f4c1a3e0b5d7f2a8c6e4b1d3f5a7c9e0b2d4f6a8c1e3b5d7f9a2c4e6b8d0f1a",
-		"login_time":         "2026-12-12T10:00:00+00:00",
-		"visit_count":        17,
-		"preferences":        map[string]string{"theme": "dark", "language": "en-GB"},
-		"cart": []line{
-			{1, 2, "2026-12-12T10:01:00+00:00"},
-			{7, 1, "2026-12-12T10:02:30+00:00"},
-			{12, 3, "2026-12-12T10:05:10+00:00"},
-		},
-	}
-	for k, v := range values {
-		if err := s.Set(k, v); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
