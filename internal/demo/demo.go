@@ -13,66 +13,27 @@
 package demo
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
-	"fmt"
-	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/djsessions/api/internal/apperr"
+	"github.com/djsessions/api/internal/webfiles"
 )
 
 //go:embed static
 var static embed.FS
 
-// contentTypes are the types of the files that static may hold; a file of
-// another kind is a mistake that NewHandler reports.
-var contentTypes = map[string]string{
-	".html": "text/html; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-}
-
-type file struct {
-	body        []byte
-	contentType string
-	etag        string
-}
-
 // Handler serves the demo page and its scripts and stylesheet.
-type Handler struct {
-	files  map[string]file
-	policy string
-}
+type Handler struct{ files *webfiles.Files }
 
 // NewHandler returns a Handler on the embedded files. The page may call the
 // API on its own origin and on the origins given (scheme://host[:port]),
 // which the API serving its own demo leaves out. NewHandler panics if a file
-// has a type contentTypes does not know, which a test rules out.
+// has a type webfiles does not serve, which a test rules out.
 func NewHandler(apiOrigins ...string) *Handler {
-	h := &Handler{files: map[string]file{}, policy: policy(apiOrigins)}
-	entries, err := fs.ReadDir(static, "static")
-	if err != nil {
-		panic(err) // the directory is embedded: it is there
-	}
-	for _, e := range entries {
-		ct, ok := contentTypes[path.Ext(e.Name())]
-		if !ok {
-			panic(fmt.Sprintf("demo: no content type for static/%s", e.Name()))
-		}
-		body, err := static.ReadFile("static/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		sum := sha256.Sum256(body)
-		h.files[e.Name()] = file{body, ct, `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
-	}
-	return h
+	return &Handler{files: webfiles.New(static, "static", policy(apiOrigins))}
 }
 
 // policy is the page's Content-Security-Policy: scripts, styles and images
@@ -95,26 +56,6 @@ func (h *Handler) Register(e *echo.Echo) {
 		}
 		return c.Redirect(http.StatusMovedPermanently, to)
 	})
-	e.GET("/demo/", func(c echo.Context) error { return h.serve(c, "index.html") })
-	e.GET("/demo/:file", func(c echo.Context) error { return h.serve(c, c.Param("file")) })
-}
-
-// serve answers with one file. Browsers revalidate (no-cache) and get 304
-// while the file is unchanged, so a new version of the demo is seen at once.
-func (h *Handler) serve(c echo.Context, name string) error {
-	f, ok := h.files[name]
-	if !ok {
-		return apperr.New(apperr.NotFound, "no such resource")
-	}
-	header := c.Response().Header()
-	header.Set("Cache-Control", "no-cache")
-	header.Set("ETag", f.etag)
-	header.Set("X-Content-Type-Options", "nosniff")
-	if f.contentType == contentTypes[".html"] {
-		header.Set("Content-Security-Policy", h.policy)
-	}
-	if c.Request().Header.Get("If-None-Match") == f.etag {
-		return c.NoContent(http.StatusNotModified)
-	}
-	return c.Blob(http.StatusOK, f.contentType, f.body)
+	e.GET("/demo/", func(c echo.Context) error { return h.files.Serve(c, "index.html") })
+	e.GET("/demo/:file", func(c echo.Context) error { return h.files.Serve(c, c.Param("file")) })
 }
