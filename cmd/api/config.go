@@ -16,10 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/password"
+	"github.com/djsessions/api/internal/session/redisstore"
 )
 
 // varDir is where the embedded defaults live: the SQLite database and the
@@ -130,8 +129,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	switch c.SessionEngine = engines[engine]; c.SessionEngine {
 	case "db", "signed_cookies":
 	case "cache", "cached_db":
-		if _, err := redis.ParseURL(c.CacheURL); err != nil {
-			p.fail("SESSION_CACHE_URL", "is not a redis:// or rediss:// URL")
+		if rdb, err := redisstore.NewClient(c.CacheURL); err != nil {
+			p.fail("SESSION_CACHE_URL", "is not a redis://, rediss:// or redis-cluster:// URL")
+		} else {
+			rdb.Close() // it had not connected: clients connect on their first command
+		}
+		if err := redisstore.CheckPrefix(c.CacheKeyPrefix); err != nil {
+			p.fail("SESSION_CACHE_KEY_PREFIX", "%v", err)
 		}
 	case "file":
 		if st, err := os.Stat(c.FilePath); err != nil || !st.IsDir() {

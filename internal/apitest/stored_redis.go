@@ -10,15 +10,19 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/djsessions/api/internal/session"
+	"github.com/djsessions/api/internal/testredis"
 )
 
 // redisView is what the cache engine stores: under its prefix, the signed
-// data at <key>, expiring with the session, and its user and other
-// metadata in a hash at meta:<key> (see package redisstore).
+// data at {<key>}, expiring with the session, and its user and other
+// metadata in a hash at {<key>}:meta (see package redisstore).
 type redisView struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 }
+
+func (v redisView) dataKey(key string) string { return v.prefix + "{" + key + "}" }
+func (v redisView) metaKey(key string) string { return v.prefix + "{" + key + "}:meta" }
 
 func (v redisView) get(t testing.TB, key string) (Stored, bool) {
 	t.Helper()
@@ -26,8 +30,8 @@ func (v redisView) get(t testing.TB, key string) (Stored, bool) {
 	var get *redis.StringCmd
 	var expire *redis.DurationCmd
 	_, err := v.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		get = p.Get(ctx, v.prefix+key)
-		expire = p.PExpireTime(ctx, v.prefix+key)
+		get = p.Get(ctx, v.dataKey(key))
+		expire = p.PExpireTime(ctx, v.dataKey(key))
 		return nil
 	})
 	if errors.Is(get.Err(), redis.Nil) {
@@ -43,31 +47,25 @@ func (v redisView) get(t testing.TB, key string) (Stored, bool) {
 	return Stored{Data: get.Val(), Expire: time.UnixMilli(int64(ms / time.Millisecond)).UTC()}, true
 }
 
-// keys returns the keys of the stored sessions: the part after the prefix,
-// when that is a session key and not meta:… or user:….
-func (v redisView) keys(t testing.TB, pattern string) []string {
+// keys returns the keys of the stored sessions.
+func (v redisView) keys(t testing.TB) []string {
 	t.Helper()
-	ctx := context.Background()
-	var keys []string
-	iter := v.rdb.Scan(ctx, 0, v.prefix+pattern, 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, strings.TrimPrefix(iter.Val(), v.prefix))
-	}
-	if err := iter.Err(); err != nil {
+	all, err := testredis.Keys(context.Background(), v.rdb, v.prefix+"{*}")
+	if err != nil {
 		t.Fatalf("apitest: listing the sessions in Redis: %v", err)
+	}
+	var keys []string
+	for _, k := range all {
+		if k := strings.TrimSuffix(strings.TrimPrefix(k, v.prefix+"{"), "}"); session.ValidKey(k) {
+			keys = append(keys, k)
+		}
 	}
 	return keys
 }
 
 func (v redisView) count(t testing.TB) int {
 	t.Helper()
-	n := 0
-	for _, k := range v.keys(t, "*") {
-		if session.ValidKey(k) {
-			n++
-		}
-	}
-	return n
+	return len(v.keys(t))
 }
 
 // countOf reads every session's metadata rather than the user's set, the
@@ -76,9 +74,8 @@ func (v redisView) countOf(t testing.TB, userID int64) int {
 	t.Helper()
 	ctx := context.Background()
 	n := 0
-	for _, m := range v.keys(t, "meta:*") {
-		key := strings.TrimPrefix(m, "meta:")
-		owner, err := v.rdb.HGet(ctx, v.prefix+m, "user_id").Int64()
+	for _, key := range v.keys(t) {
+		owner, err := v.rdb.HGet(ctx, v.metaKey(key), "user_id").Int64()
 		if errors.Is(err, redis.Nil) || owner != userID {
 			continue
 		}
@@ -92,18 +89,18 @@ func (v redisView) countOf(t testing.TB, userID int64) int {
 func (v redisView) setExpiry(t testing.TB, key string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	set, err := v.rdb.PExpireAt(ctx, v.prefix+key, at).Result()
+	set, err := v.rdb.PExpireAt(ctx, v.dataKey(key), at).Result()
 	if err != nil || !set {
 		t.Fatalf("apitest: PEXPIREAT of the session %s: %v, %v", key, set, err)
 	}
-	if err := v.rdb.PExpireAt(ctx, v.prefix+"meta:"+key, at).Err(); err != nil {
+	if err := v.rdb.PExpireAt(ctx, v.metaKey(key), at).Err(); err != nil {
 		t.Fatalf("apitest: PEXPIREAT of the session %s's metadata: %v", key, err)
 	}
 }
 
 func (v redisView) setData(t testing.TB, key, data string) {
 	t.Helper()
-	err := v.rdb.SetArgs(context.Background(), v.prefix+key, data, redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
+	err := v.rdb.SetArgs(context.Background(), v.dataKey(key), data, redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
 	if err != nil {
 		t.Fatalf("apitest: replacing the session %s in Redis: %v", key, err)
 	}
@@ -111,7 +108,7 @@ func (v redisView) setData(t testing.TB, key, data string) {
 
 func (v redisView) remove(t testing.TB, key string) {
 	t.Helper()
-	n, err := v.rdb.Del(context.Background(), v.prefix+key, v.prefix+"meta:"+key).Result()
+	n, err := v.rdb.Del(context.Background(), v.dataKey(key), v.metaKey(key)).Result()
 	if err != nil || n == 0 {
 		t.Fatalf("apitest: deleting the session %s from Redis: %d keys deleted, %v", key, n, err)
 	}

@@ -18,7 +18,7 @@ import (
 type tableView struct {
 	db *sqlx.DB
 	// cache and cachePrefix are cached_db's cache; nil for db.
-	cache       *redis.Client
+	cache       redis.UniversalClient
 	cachePrefix string
 }
 

@@ -6,8 +6,10 @@ package sessionengine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
@@ -79,17 +81,23 @@ func New(s Settings, db *sqlx.DB, m *metrics.Metrics) (Engine, error) {
 		if err != nil {
 			return Engine{}, fmt.Errorf("SESSION_CACHE_URL: %w", err)
 		}
+		if err := redisstore.CheckPrefix(s.CacheKeyPrefix); err != nil {
+			rdb.Close()
+			return Engine{}, fmt.Errorf("SESSION_CACHE_KEY_PREFIX: %w", err)
+		}
 		e.Close = func() { rdb.Close() }
-		ping := func(ctx context.Context) error { return rdb.Ping(ctx).Err() }
 		if s.Engine == "cache" {
 			// Redis is the only store: without it, no session can be read.
 			store = redisstore.New(rdb, s.CacheKeyPrefix)
-			e.Checks = append(e.Checks, server.Check{Name: "session_cache", Func: ping})
+			e.Checks = append(e.Checks, cacheChecks(rdb)...)
 			break
 		}
 		cdb := cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, CachedDBPrefix(s.CacheKeyPrefix)), opts.Logger)
 		store = cdb
 		e.Checks = append(e.Checks, server.Check{Name: "session_cache", Func: cdb.Check, Degrades: true})
+		if cluster, ok := rdb.(*redis.ClusterClient); ok {
+			e.Checks = append(e.Checks, mastersCheck(cluster))
+		}
 	default:
 		return Engine{}, fmt.Errorf("SESSION_ENGINE: no engine %q", s.Engine)
 	}
@@ -99,6 +107,51 @@ func New(s Settings, db *sqlx.DB, m *metrics.Metrics) (Engine, error) {
 	signer := session.NewSigner(session.SaltStore, s.SecretKey, s.SecretKeyFallbacks...)
 	e.Sessions = session.NewManager(store, signer, opts)
 	return e, nil
+}
+
+// cacheChecks are the readiness checks of the cache engine's Redis. On a
+// cluster, a master that is down fails the sessions in its slots only:
+// the process is degraded while one master answers, and not ready when
+// none does, so that a load balancer keeps sending it the requests that it
+// can serve.
+func cacheChecks(rdb redis.UniversalClient) []server.Check {
+	cluster, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return []server.Check{{Name: "session_cache", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }}}
+	}
+	return []server.Check{
+		{Name: "session_cache", Func: func(ctx context.Context) error {
+			if up, err := pingMasters(ctx, cluster); up == 0 {
+				return cmp.Or(err, errors.New("no master answers"))
+			}
+			return nil
+		}},
+		mastersCheck(cluster),
+	}
+}
+
+// mastersCheck degrades readiness while a master of the cluster is down.
+func mastersCheck(cluster *redis.ClusterClient) server.Check {
+	return server.Check{Name: "session_cache_masters", Degrades: true, Func: func(ctx context.Context) error {
+		_, err := pingMasters(ctx, cluster)
+		return err
+	}}
+}
+
+// pingMasters pings every master of the cluster, and returns how many
+// answered and the first failure.
+func pingMasters(ctx context.Context, cluster *redis.ClusterClient) (up int, err error) {
+	var mu sync.Mutex
+	err = cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		err := node.Ping(ctx).Err()
+		if err == nil {
+			mu.Lock()
+			up++
+			mu.Unlock()
+		}
+		return err
+	})
+	return up, err
 }
 
 // CachedDBPrefix is the prefix of the cached_db engine's entries in Redis,

@@ -11,6 +11,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -21,8 +23,13 @@ import (
 // URL is the Redis the tests use: TEST_REDIS_URL, or the local default.
 func URL() string { return cmp.Or(os.Getenv("TEST_REDIS_URL"), "redis://127.0.0.1:6379/0") }
 
-// Client returns a client of the test Redis, closed when the test ends.
-func Client(t testing.TB) *redis.Client {
+// IsCluster reports whether the test Redis is a cluster: TEST_REDIS_URL is
+// a redis-cluster:// URL, as make test-on-cluster sets it.
+func IsCluster() bool { return strings.HasPrefix(URL(), "redis-cluster://") }
+
+// Client returns a client of the test Redis (a cluster's, when
+// TEST_REDIS_URL is a redis-cluster:// URL), closed when the test ends.
+func Client(t testing.TB) redis.UniversalClient {
 	t.Helper()
 	c, err := redisstore.NewClient(URL())
 	if err != nil {
@@ -37,7 +44,7 @@ func Client(t testing.TB) *redis.Client {
 
 // Prefix returns a key prefix of the test's own, whose keys are deleted when
 // the test ends.
-func Prefix(t testing.TB, c *redis.Client) string {
+func Prefix(t testing.TB, c redis.UniversalClient) string {
 	t.Helper()
 	return PrefixFor(t, c, rand.Text())
 }
@@ -45,26 +52,51 @@ func Prefix(t testing.TB, c *redis.Client) string {
 // PrefixFor returns the key prefix of seed, whose keys are deleted when the
 // test ends: API processes of one test that share a database (seed: its
 // URL) share their cache, as a deployment's processes do.
-func PrefixFor(t testing.TB, c *redis.Client, seed string) string {
+func PrefixFor(t testing.TB, c redis.UniversalClient, seed string) string {
 	t.Helper()
 	sum := sha256.Sum256([]byte(seed))
 	prefix := "test:" + hex.EncodeToString(sum[:10]) + ":" // nothing SCAN's MATCH would read as a pattern
 	t.Cleanup(func() {
-		ctx := context.Background()
-		var keys []string
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
+		if err := DeleteUnder(context.Background(), c, prefix); err != nil {
 			t.Errorf("deleting the keys under %s: %v", prefix, err)
-			return
-		}
-		if len(keys) > 0 {
-			if err := c.Del(ctx, keys...).Err(); err != nil {
-				t.Errorf("deleting the keys under %s: %v", prefix, err)
-			}
 		}
 	})
 	return prefix
+}
+
+// DeleteUnder deletes every key under prefix, one key at a time, since a
+// cluster's DEL takes keys of one slot only.
+func DeleteUnder(ctx context.Context, c redis.UniversalClient, prefix string) error {
+	keys, err := Keys(ctx, c, prefix+"*")
+	for _, k := range keys {
+		if err := c.Del(ctx, k).Err(); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// Keys returns the keys that match pattern, on each master of a cluster
+// (a cluster client's SCAN reads one node).
+func Keys(ctx context.Context, c redis.UniversalClient, pattern string) ([]string, error) {
+	var mu sync.Mutex
+	var keys []string
+	scan := func(ctx context.Context, node redis.Cmdable) error {
+		iter := node.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	var err error
+	if cluster, ok := c.(*redis.ClusterClient); ok {
+		err = cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return scan(ctx, node)
+		})
+	} else {
+		err = scan(ctx, c)
+	}
+	return keys, err
 }

@@ -16,10 +16,10 @@ import (
 )
 
 // newClient returns a client of the test Redis, closed when the test ends.
-func newClient(t testing.TB) *redis.Client { return testredis.Client(t) }
+func newClient(t testing.TB) redis.UniversalClient { return testredis.Client(t) }
 
 // newStore returns a store under a key prefix of the test's own.
-func newStore(t testing.TB, c *redis.Client) *redisstore.Store {
+func newStore(t testing.TB, c redis.UniversalClient) *redisstore.Store {
 	t.Helper()
 	return redisstore.New(c, testredis.Prefix(t, c))
 }
@@ -166,7 +166,7 @@ func TestEverythingKeptOfASessionExpiresWithIt(t *testing.T) {
 			}
 		}
 	}
-	data, meta, user := prefix+someKey, prefix+"meta:"+someKey, prefix+"user:7"
+	data, meta, user := prefix+"{"+someKey+"}", prefix+"{"+someKey+"}:meta", prefix+"user:7"
 
 	first := later()
 	must(t, st.Create(ctx, someKey, session.Record{Data: "a", Expiry: first, Meta: session.Meta{UserID: 7}}))

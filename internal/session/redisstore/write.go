@@ -13,25 +13,21 @@ import (
 )
 
 // read returns, in one round trip, the data under key and its meta fields,
-// or ErrNotFound; and, if other is given, whether a session has that key.
-func (s *Store) read(ctx context.Context, tx *redis.Tx, key, other string) (data string, meta map[string]string, taken bool, err error) {
+// or ErrNotFound.
+func (s *Store) read(ctx context.Context, tx *redis.Tx, key string) (data string, meta map[string]string, err error) {
 	var get *redis.StringCmd
 	var hget *redis.MapStringStringCmd
-	var exists *redis.IntCmd
 	if err := pipeErr(tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 		get = p.Get(ctx, s.dataKey(key))
 		hget = p.HGetAll(ctx, s.metaKey(key))
-		if other != "" {
-			exists = p.Exists(ctx, s.dataKey(other))
-		}
 		return nil
 	})); err != nil {
-		return "", nil, false, err
+		return "", nil, err
 	}
 	if errors.Is(get.Err(), redis.Nil) {
-		return "", nil, false, session.ErrNotFound
+		return "", nil, session.ErrNotFound
 	}
-	return get.Val(), hget.Val(), exists != nil && exists.Val() > 0, nil
+	return get.Val(), hget.Val(), nil
 }
 
 // pipeErr is the failure of a pipeline, if any. redis.Nil, which the
@@ -51,26 +47,35 @@ func pipeErr(cmds []redis.Cmder, err error) error {
 }
 
 // put queues the commands that store r under key: the data, and the meta
-// hash with fields set in it, both expiring at r's expiry; and key in the
-// set of owner, which lives as long as the longest of its sessions. An
-// expiry already past deletes the session (Redis drops a key set to expire
-// in the past), so it is never served.
-func (s *Store) put(ctx context.Context, pipe redis.Pipeliner, key string, r session.Record, fields map[string]string, owner int64) {
+// hash with fields set in it, both expiring at r's expiry. An expiry
+// already past deletes the session (Redis drops a key set to expire in the
+// past), so it is never served.
+func (s *Store) put(ctx context.Context, pipe redis.Pipeliner, key string, r session.Record, fields map[string]string) {
 	at := expireAt(r.Expiry)
 	pipe.SetArgs(ctx, s.dataKey(key), r.Data, redis.SetArgs{ExpireAt: at})
 	if len(fields) > 0 {
 		pipe.HSet(ctx, s.metaKey(key), fields)
 	}
 	pipe.PExpireAt(ctx, s.metaKey(key), at)
+}
+
+// index puts key in the set of owner's sessions, which lives as long as the
+// longest of them; nothing for no owner, or a session already expired.
+func (s *Store) index(ctx context.Context, owner int64, key string, expiry time.Time) error {
+	at := expireAt(expiry)
 	if owner == 0 || !at.After(time.Now()) {
-		return
+		return nil
 	}
 	users := s.userKey(owner)
-	pipe.SAdd(ctx, users, key)
-	// NX gives a new set its expiry and GT extends it; a set with none
-	// counts as never expiring for GT, so it takes both.
-	pipe.Do(ctx, "pexpireat", users, at.UnixMilli(), "nx")
-	pipe.Do(ctx, "pexpireat", users, at.UnixMilli(), "gt")
+	_, err := s.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.SAdd(ctx, users, key)
+		// NX gives a new set its expiry and GT extends it; a set with none
+		// counts as never expiring for GT, so it takes both.
+		pipe.Do(ctx, "pexpireat", users, at.UnixMilli(), "nx")
+		pipe.Do(ctx, "pexpireat", users, at.UnixMilli(), "gt")
+		return nil
+	})
+	return err
 }
 
 // expireAt is t as a PXAT that Redis accepts: to the millisecond, rounded
