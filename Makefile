@@ -5,7 +5,7 @@ GO ?= go
 # FUZZTIME is how long make fuzz runs each fuzz target (.ci/fuzz lists them).
 FUZZTIME ?= 5s
 
-.PHONY: run test fuzz timing bench fmt vet build
+.PHONY: run test test-on-cluster fuzz timing bench fmt vet build
 
 # HTTP_PKGS are the packages whose tests run the API over HTTP (the ones
 # importing internal/apitest) but sessionengine, whose tests name their
@@ -18,13 +18,20 @@ HTTP_PKGS = $(filter-out %/internal/sessionengine %/internal/djangointerop,$(she
 	| awk '{ for (i = 2; i <= NF; i++) if ($$i ~ /\/internal\/apitest$$/) { print $$1; break } }'))
 ENGINES = cache cached_db file
 
+# CLUSTER_PKGS run again on a Redis Cluster, on cache and cached_db: the
+# Redis store's conformance suite, and the HTTP tests of the session, the
+# accounts and the cart (the rest of the HTTP suite stores nothing the
+# cluster would keep differently).
+CLUSTER_PKGS = ./internal/session/redisstore ./internal/auth ./internal/cart ./internal/sessionapi
+
 ## run: start the API on the embedded default (SQLite under ./var/)
 run:
 	$(GO) run ./cmd/api
 
 ## test: every test, with the race detector, against this machine's PostgreSQL and Redis;
 ## then the HTTP tests once more on each other engine, a short run of each fuzz
-## target, and the measured login-timing test alone, with nothing else running
+## target, the tests again on a Redis Cluster, and the measured login-timing test
+## alone, with nothing else running
 test:
 	./.ci/setup
 	$(GO) vet ./...
@@ -33,8 +40,18 @@ test:
 	for e in $(ENGINES); do \
 		APITEST_ENGINE=$$e $(GO) test -race -count=1 $(HTTP_PKGS) || exit 1; \
 	done
+	$(MAKE) test-on-cluster
 	$(MAKE) fuzz
 	$(MAKE) timing
+
+## test-on-cluster: CLUSTER_PKGS on cache and cached_db, on a three-master Redis
+## Cluster started for the run (scripts/redis-cluster.sh) and stopped after it
+test-on-cluster:
+	dir=$$(mktemp -d) && trap './scripts/redis-cluster.sh stop '$$dir'; rm -rf '$$dir EXIT && \
+	url=$$(./scripts/redis-cluster.sh start $$dir) && \
+	for e in cache cached_db; do \
+		TEST_REDIS_URL=$$url APITEST_ENGINE=$$e $(GO) test -race -count=1 $(CLUSTER_PKGS) || exit 1; \
+	done
 
 ## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for a long run)
 fuzz:

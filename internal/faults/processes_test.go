@@ -22,11 +22,14 @@ type deployment struct {
 	urls  []string
 }
 
-func startDeployment(t *testing.T, engine string) *deployment {
+func startDeployment(t *testing.T, engine string, onCluster bool) *deployment {
 	t.Helper()
 	url := testdb.PostgresURL(t)
 	vars := map[string]string{"SESSION_ENGINE": engine, "LOGIN_MAX_FAILURES": "5"}
-	if engine == "cache" || engine == "cached_db" {
+	switch {
+	case onCluster:
+		vars["SESSION_CACHE_URL"] = testredis.StartCluster(t).URL()
+	case engine == "cache" || engine == "cached_db":
 		vars["SESSION_CACHE_URL"] = testredis.StartServer(t).URL()
 	}
 	d := &deployment{env: processEnv(url, vars), db: testdb.Open(t, url)}
@@ -39,9 +42,16 @@ func startDeployment(t *testing.T, engine string) *deployment {
 
 func TestThreeProcessesOnOneDatabaseAreOneDeployment(t *testing.T) {
 	t.Parallel()
-	for _, engine := range []string{"db", "cached_db", "cache"} {
-		t.Run(engine, func(t *testing.T) {
-			d := startDeployment(t, engine)
+	for _, tc := range []struct {
+		engine    string
+		onCluster bool // a three-master Redis Cluster rather than one Redis
+	}{{"db", false}, {"cached_db", false}, {"cache", false}, {"cached_db", true}, {"cache", true}} {
+		engine, name := tc.engine, tc.engine
+		if tc.onCluster {
+			name += " on a Redis Cluster"
+		}
+		t.Run(name, func(t *testing.T) {
+			d := startDeployment(t, engine, tc.onCluster)
 			t.Run("a session goes on from one process to the next", func(t *testing.T) { sessionsGoOn(t, d) })
 			t.Run("a logout on one process is seen by all at once", func(t *testing.T) { logoutIsEverywhere(t, d) })
 			t.Run("a revoke on one process is seen by all at once", func(t *testing.T) { revokeIsEverywhere(t, d) })
