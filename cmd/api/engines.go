@@ -21,6 +21,7 @@ func newEngine(cfg Config, db *sqlx.DB, logger *slog.Logger, m *metrics.Metrics)
 		FilePath:           cfg.FilePath,
 		CacheURL:           cfg.CacheURL,
 		CacheKeyPrefix:     cfg.CacheKeyPrefix,
+		DatabaseURL:        cfg.DatabaseURL,
 		Options: session.Options{
 			CookieName:           cfg.CookieName,
 			CookieDomain:         cfg.CookieDomain,

@@ -17,7 +17,7 @@ func engineSettings(t testing.TB, opts Options, so session.Options) (sessionengi
 	t.Helper()
 	s := sessionengine.Settings{
 		Engine: opts.Engine, SecretKey: SecretKey, Options: so,
-		CacheURL: opts.CacheURL, CacheKeyPrefix: opts.CachePrefix,
+		CacheURL: opts.CacheURL, CacheKeyPrefix: opts.CachePrefix, DatabaseURL: opts.DatabaseURL,
 	}
 	var proxy *testredis.Proxy
 	switch opts.Engine {

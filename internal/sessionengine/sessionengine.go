@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/metrics"
 	"github.com/djsessions/api/internal/server"
 	"github.com/djsessions/api/internal/session"
@@ -33,7 +34,11 @@ type Settings struct {
 	FilePath           string   // SESSION_FILE_PATH
 	CacheURL           string   // SESSION_CACHE_URL
 	CacheKeyPrefix     string   // SESSION_CACHE_KEY_PREFIX
-	Options            session.Options
+	// DatabaseURL is DATABASE_URL, on which cached_db's processes hear from
+	// one another (PostgreSQL's notifications) of cache entries one of
+	// them could not update.
+	DatabaseURL string
+	Options     session.Options
 }
 
 // Engine is a session engine, with what readiness checks of it and what
@@ -92,7 +97,21 @@ func New(s Settings, db *sqlx.DB, m *metrics.Metrics) (Engine, error) {
 			e.Checks = append(e.Checks, cacheChecks(rdb)...)
 			break
 		}
-		cdb := cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, CachedDBPrefix(s.CacheKeyPrefix)), opts.Logger)
+		dbs, cache := dbstore.New(db), cachedb.NewRedisCache(rdb, CachedDBPrefix(s.CacheKeyPrefix))
+		var cdb *cachedb.Store
+		if db.DriverName() == database.Postgres {
+			peers := cachedb.NewPostgresPeers(db)
+			cdb = cachedb.New(dbs, cache, peers, opts.Logger)
+			ctx, stop := context.WithCancel(context.Background())
+			if err := peers.Listen(ctx, s.DatabaseURL, cdb.Invalidate, opts.Logger); err != nil {
+				stop()
+				rdb.Close()
+				return Engine{}, fmt.Errorf("DATABASE_URL: listening for stale session cache entries: %w", err)
+			}
+			e.Close = func() { stop(); rdb.Close() }
+		} else {
+			cdb = cachedb.New(dbs, cache, nil, opts.Logger) // SQLite serves one process
+		}
 		store = cdb
 		e.Checks = append(e.Checks, server.Check{Name: "session_cache", Func: cdb.Check, Degrades: true})
 		if cluster, ok := rdb.(*redis.ClusterClient); ok {

@@ -44,10 +44,20 @@ var (
 	_ session.UserIndex = (*Store)(nil)
 )
 
+// Peers carries word to the other processes that share the cache.
+type Peers interface {
+	// Stale tells them that the copies of keys may be stale: this process
+	// changed or deleted those sessions in the database and could not
+	// update the cache. Each of them marks the copies stale (Store.Invalidate);
+	// one that reaches the cache is enough.
+	Stale(ctx context.Context, keys ...string) error
+}
+
 // Store is a session.Store and session.UserIndex on db, with cache in front.
 type Store struct {
 	db    Database
 	cache Cache
+	peers Peers // nil: a single process, whose own reads skip a suspect cache
 	log   *slog.Logger
 
 	mu sync.Mutex
@@ -64,12 +74,13 @@ type Store struct {
 	nextTry  time.Time
 }
 
-// New returns a Store on db with cache in front of it.
-func New(db Database, cache Cache, log *slog.Logger) *Store {
+// New returns a Store on db with cache in front of it, which tells peers
+// (nil for none) of the copies it could not update.
+func New(db Database, cache Cache, peers Peers, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db, cache: cache, log: log}
+	return &Store{db: db, cache: cache, peers: peers, log: log}
 }
 
 // Load implements session.Store: from the cache, else from the database,
@@ -90,6 +101,8 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 			cached = false
 		case found && data == tombstone:
 			return "", false, nil
+		case found && data == staleMark:
+			cached = false // the database's, and no refill until the mark expires
 		case found:
 			return data, true, nil
 		}
@@ -109,6 +122,11 @@ func (s *Store) Load(ctx context.Context, key string) (string, bool, error) {
 // tombstone marks a deleted session in the cache, so that a refill racing
 // the deletion cannot put the session back. Signed data is never empty.
 const tombstone = ""
+
+// staleMark marks a copy that another process could not update: read from
+// the database, not refilled, until it expires (tombstoneTTL). Signed data
+// always has a colon.
+const staleMark = "stale"
 
 const (
 	// tombstoneTTL outlasts any refill in flight when a session is deleted.
@@ -135,16 +153,19 @@ func (s *Store) Create(ctx context.Context, key string, r session.Record) error 
 // that lock is held, so that the cache sees the writes in the database's
 // order.
 func (s *Store) Update(ctx context.Context, key string, edit session.Edit) error {
-	setCache := false
+	setCache, cached := false, false
 	err := s.db.Update(ctx, key, func(current string) (session.Record, error) {
 		r, err := edit(current)
 		if err == nil {
-			s.set(ctx, key, r)
+			cached = s.set(ctx, key, r)
 			setCache = true
 		}
 		return r, err
 	})
-	if err != nil && setCache {
+	switch {
+	case err == nil && !cached:
+		s.announce(ctx, key)
+	case err != nil && setCache:
 		// The database did not take what the cache now holds.
 		s.drop(ctx, key)
 	}
@@ -173,6 +194,39 @@ func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) 
 		s.bury(ctx, old)
 	}
 	return err
+}
+
+// announce tells the peers that the copies of keys may be stale, when this
+// process could not update them: a process that Redis cannot hear from
+// while the others can must not leave them serving a session it logged out.
+// The word is sent once the database has the change, so a peer that reads
+// the database on hearing it finds the change there.
+func (s *Store) announce(ctx context.Context, keys ...string) {
+	if s.peers == nil || len(keys) == 0 {
+		return
+	}
+	if err := s.peers.Stale(context.WithoutCancel(ctx), keys...); err != nil {
+		s.log.Error("could not tell the other processes of session cache entries that may be stale",
+			"err", err, "sessions", len(keys))
+	}
+}
+
+// Invalidate marks the copies of keys stale, at a peer's word: read from the
+// database until the mark expires. A cache it cannot reach is suspect here
+// too.
+func (s *Store) Invalidate(ctx context.Context, keys ...string) {
+	if s.isSuspect() {
+		return // flushed before it is read here again
+	}
+	for _, k := range keys {
+		if !session.ValidKey(k) {
+			continue
+		}
+		if err := s.cache.Set(ctx, k, staleMark, time.Now().Add(tombstoneTTL)); err != nil {
+			s.failed("invalidate", err)
+			return
+		}
+	}
 }
 
 // Delete implements session.Store: buried in the cache too, so that every
@@ -221,35 +275,44 @@ func (s *Store) Check(ctx context.Context) error {
 // set, drop and bury write to the cache unless it is suspect: it is then
 // flushed before anyone here reads it again, so a write would change
 // nothing but the time the request waits for an unreachable Redis (under
-// the row's lock, for set).
+// the row's lock, for set). What they do not write, drop and bury announce
+// to the peers; set, called under the row's lock, reports it to its
+// caller, which announces once the database has committed.
 
-func (s *Store) set(ctx context.Context, key string, r session.Record) {
+// set caches r under key, and reports whether it did.
+func (s *Store) set(ctx context.Context, key string, r session.Record) bool {
 	if s.isSuspect() {
-		return
+		return false
 	}
 	if err := s.cache.Set(ctx, key, r.Data, r.Expiry); err != nil {
 		s.failed("set", err)
+		return false
 	}
+	return true
 }
 
 // drop removes keys from the cache: the database has the truth of them.
 func (s *Store) drop(ctx context.Context, keys ...string) {
 	if s.isSuspect() {
+		s.announce(ctx, keys...)
 		return
 	}
 	if err := s.cache.Delete(ctx, keys...); err != nil {
 		s.failed("delete", err)
+		s.announce(ctx, keys...)
 	}
 }
 
 // bury marks keys deleted in the cache.
 func (s *Store) bury(ctx context.Context, keys ...string) {
 	if s.isSuspect() {
+		s.announce(ctx, keys...)
 		return
 	}
-	for _, k := range keys {
+	for i, k := range keys {
 		if err := s.cache.Set(ctx, k, tombstone, time.Now().Add(tombstoneTTL)); err != nil {
 			s.failed("bury", err)
+			s.announce(ctx, keys[i:]...)
 			return
 		}
 	}

@@ -22,7 +22,7 @@ func TestStoreConformance(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		sessiontest.Run(t, func(t *testing.T) session.Store {
 			return cachedb.New(dbstore.New(testdb.Open(t, newURL(t))),
-				cachedb.NewRedisCache(c, testredis.Prefix(t, c)), nil)
+				cachedb.NewRedisCache(c, testredis.Prefix(t, c)), nil, nil)
 		})
 	})
 }
@@ -36,7 +36,7 @@ func process(t *testing.T, db *sqlx.DB, redisURL, prefix string) *cachedb.Store 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
-	return cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, prefix), nil)
+	return cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, prefix), nil, nil)
 }
 
 const key = "cachedbtest00000000000000000001a"
@@ -209,4 +209,67 @@ func TestARefilledEntryExpiresWithItsSession(t *testing.T) {
 
 	time.Sleep(time.Until(expiry) + 10*time.Millisecond)
 	mustLoad(t, st, "", false)
+}
+
+// peer is an API process's store that hears from the others, as
+// sessionengine builds it on PostgreSQL.
+func peer(t *testing.T, dsn, redisURL, prefix string) *cachedb.Store {
+	t.Helper()
+	db := testdb.Open(t, dsn)
+	rdb, err := redisstore.NewClient(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	peers := cachedb.NewPostgresPeers(db)
+	st := cachedb.New(dbstore.New(db), cachedb.NewRedisCache(rdb, prefix), peers, nil)
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	if err := peers.Listen(ctx, dsn, st.Invalidate, nil); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// eventually waits for st to load want (found or not), as the word of a
+// peer travels through PostgreSQL's notifications.
+func eventually(t *testing.T, st *cachedb.Store, want string, wantFound bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, found, err := st.Load(context.Background(), key)
+		if err == nil && found == wantFound && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Load = %q, found %v, err %v; want %q, found %v", got, found, err, want, wantFound)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// One process cannot reach Redis while the others can: what it changes or
+// logs out, it cannot update in the cache, which the others read. It tells
+// them through PostgreSQL, and they stop serving the copies it left.
+func TestAProcessCutFromRedisTellsTheOthersWhatItCouldNotUpdate(t *testing.T) {
+	ctx := context.Background()
+	dsn := testdb.PostgresURL(t)
+	prefix := testredis.Prefix(t, testredis.Client(t))
+	proxy := testredis.NewProxy(t)
+	cut, other := peer(t, dsn, proxy.URL(), prefix), peer(t, dsn, testredis.URL(), prefix)
+
+	if err := other.Create(ctx, key, record("v1")); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, other, "v1", true) // in the cache both share
+
+	proxy.Down()
+	if err := cut.Update(ctx, key, set("v2")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, other, "v2", true)
+	if err := cut.Delete(ctx, key); err != nil { // a logout
+		t.Fatal(err)
+	}
+	eventually(t, other, "", false)
 }

@@ -127,7 +127,7 @@ var _ cachedb.Cache = (*fakeCache)(nil)
 func TestWhileTheCacheIsDownLoadsGoToTheDatabaseWithoutProbingItEachTime(t *testing.T) {
 	ctx := context.Background()
 	cache := newFakeCache()
-	st := cachedb.New(dbstore.New(testdb.Open(t, testdb.SQLiteURL(t))), cache, nil)
+	st := cachedb.New(dbstore.New(testdb.Open(t, testdb.SQLiteURL(t))), cache, nil, nil)
 	cache.setDown(true)
 	if err := st.Create(ctx, key, record("v1")); err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ func TestWhileTheCacheIsDownLoadsGoToTheDatabaseWithoutProbingItEachTime(t *test
 func TestAWriteWhileTheCacheIsFlushedLeavesNoStaleEntry(t *testing.T) {
 	ctx := context.Background()
 	cache := newFakeCache()
-	st := cachedb.New(dbstore.New(testdb.Open(t, testdb.SQLiteURL(t))), cache, nil)
+	st := cachedb.New(dbstore.New(testdb.Open(t, testdb.SQLiteURL(t))), cache, nil, nil)
 	cache.setDown(true)
 	if err := st.Create(ctx, key, record("v1")); err != nil { // the cache is now suspect
 		t.Fatal(err)
