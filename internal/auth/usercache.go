@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lib/pq"
+	"github.com/djsessions/api/internal/database"
 )
 
 // UserCache keeps the users that sessions name, so that a session check
@@ -109,36 +109,16 @@ func (c *UserCache) Listen(ctx context.Context, dsn string, logger *slog.Logger)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
-		switch ev {
-		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
-			c.setListening(true)
-		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-			c.setListening(false)
-			logger.Warn("not receiving user changes; the user cache is off until they come again", "err", err)
-		}
-	})
-	if err := l.Listen("djsessions_auth_user"); err != nil {
-		l.Close()
-		return err
-	}
-	go func() {
-		defer l.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				c.setListening(false)
-				return
-			case n := <-l.Notify:
-				if n == nil { // reconnected: what was missed is unknown
-					c.setListening(true)
-					continue
-				}
-				if id, err := strconv.ParseInt(n.Extra, 10, 64); err == nil {
-					c.forget(id)
-				}
+	return database.Listen(ctx, dsn, "djsessions_auth_user",
+		func(up bool, err error) {
+			c.setListening(up)
+			if !up && ctx.Err() == nil {
+				logger.Warn("not receiving user changes; the user cache is off until they come again", "err", err)
 			}
-		}
-	}()
-	return nil
+		},
+		func(payload string) {
+			if id, err := strconv.ParseInt(payload, 10, 64); err == nil {
+				c.forget(id)
+			}
+		})
 }

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
+
+	"github.com/djsessions/api/internal/database"
 )
 
 var _ Peers = (*PostgresPeers)(nil)
@@ -50,30 +51,15 @@ func (p *PostgresPeers) Listen(ctx context.Context, dsn string, invalidate func(
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := pq.NewListener(dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
-		if ev == pq.ListenerEventDisconnected || ev == pq.ListenerEventConnectionAttemptFailed {
-			logger.Warn("not hearing of stale session cache entries from the other processes", "err", err)
-		}
-	})
-	if err := l.Listen(staleChannel); err != nil {
-		l.Close()
-		return err
-	}
-	go func() {
-		defer l.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case n := <-l.Notify:
-				if n == nil { // reconnected
-					continue
-				}
-				ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-				invalidate(ctx, strings.Split(n.Extra, ",")...)
-				cancel()
+	return database.Listen(ctx, dsn, staleChannel,
+		func(up bool, err error) {
+			if !up && ctx.Err() == nil {
+				logger.Warn("not hearing of stale session cache entries from the other processes", "err", err)
 			}
-		}
-	}()
-	return nil
+		},
+		func(payload string) {
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			invalidate(ctx, strings.Split(payload, ",")...)
+		})
 }

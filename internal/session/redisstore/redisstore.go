@@ -98,23 +98,22 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, urlError(err)
 		}
-		opts.ContextTimeoutEnabled = true
-		opts.DialerRetries = 1
-		if opts.MaxRetries == 0 {
-			opts.MaxRetries = 1
-		}
+		opts.ContextTimeoutEnabled, opts.DialerRetries, opts.MaxRetries = failFast(opts.MaxRetries)
 		return redis.NewClusterClient(opts), nil
 	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, urlError(err)
 	}
-	opts.ContextTimeoutEnabled = true
-	opts.DialerRetries = 1
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 1
-	}
+	opts.ContextTimeoutEnabled, opts.DialerRetries, opts.MaxRetries = failFast(opts.MaxRetries)
 	return redis.NewClient(opts), nil
+}
+
+// failFast are the options NewClient sets: commands bound by their
+// context, one dial per attempt, and one retry of a command unless the URL
+// said otherwise (maxRetries, 0 when it did not).
+func failFast(maxRetries int) (contextTimeout bool, dialerRetries, retries int) {
+	return true, 1, cmp.Or(maxRetries, 1)
 }
 
 // clusterURL rewrites a redis-cluster:// URL as go-redis's own form of a
