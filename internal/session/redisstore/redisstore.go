@@ -56,6 +56,7 @@ var errInvalidKey = errors.New("redisstore: invalid session key")
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	locks  keyLocks // this process's writers of a session, one at a time
 }
 
 // New returns a Store on rdb whose keys all begin with prefix ("" means
@@ -225,9 +226,14 @@ func (s *Store) Update(ctx context.Context, key string, edit session.Edit) error
 	if !session.ValidKey(key) {
 		return session.ErrNotFound
 	}
+	unlock, err := s.locks.lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var r session.Record
 	var was int64
-	err := retry(ctx, func() error {
+	err = retry(ctx, func() error {
 		return s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			data, meta, err := s.read(ctx, tx, key)
 			if err != nil {
@@ -275,6 +281,11 @@ func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) 
 	if !session.ValidKey(new) {
 		return errInvalidKey
 	}
+	unlock, err := s.locks.lock(ctx, old)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return retry(ctx, func() error {
 		return s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			data, meta, err := s.read(ctx, tx, old)
