@@ -19,26 +19,37 @@ set -euo pipefail
 
 die() { echo "redis-cluster.sh: $*" >&2; exit 1; }
 
-node() { # node DIR PORT: starts the master on PORT
+node() { # node DIR PORT: starts the master on PORT; fails if it does not answer
 	local dir=$1/$2
 	mkdir -p "$dir"
 	(cd "$dir" && redis-server --port "$2" --bind 127.0.0.1 --cluster-enabled yes \
 		--cluster-config-file nodes.conf --cluster-node-timeout 1000 \
 		--cluster-require-full-coverage no --save "" --appendonly no \
 		--daemonize yes --pidfile "$dir/pid" --logfile "$dir/log")
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		redis-cli -p "$2" ping >/dev/null 2>&1 && return 0
+		# A port taken between free_port and redis-server's bind: the
+		# server has exited, no use waiting.
+		grep -q 'Address already in use' "$dir/log" 2>/dev/null && break
 		sleep 0.05
 	done
-	die "the master on port $2 does not answer (see $dir/log)"
+	[ -e "$dir/pid" ] && kill "$(cat "$dir/pid")" 2>/dev/null
+	return 1
 }
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Ports are drawn below the kernel's ephemeral range, bus port included:
+# there, an outgoing connection of a busy test run cannot be holding one
+# (a listening check does not see those, and redis-server's bind would fail).
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+span=$((ephemeral_low - 10000 - 10000))
+[ "$span" -ge 1000 ] || span=10000
+
 free_port() { # a port that, and whose cluster bus port (+10000), nothing listens on
 	local p
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((10000 + RANDOM % span))
 		if ! listening "$p" && ! listening $((p + 10000)); then
 			echo "$p"
 			return 0
@@ -56,8 +67,11 @@ start)
 	mkdir -p "$dir"
 	ports=()
 	for _ in $(seq "$masters"); do
-		p=$(free_port)
-		node "$dir" "$p"
+		for try in 1 2 3 4 5; do
+			p=$(free_port)
+			node "$dir" "$p" && break
+			[ $try = 5 ] && die "the master on port $p does not answer (see $dir/$p/log)"
+		done
 		ports+=("$p")
 	done
 	addrs=("${ports[@]/#/127.0.0.1:}")
@@ -87,7 +101,7 @@ kill)
 	;;
 restart)
 	[ $# -eq 3 ] || die "usage: $0 restart DIR PORT"
-	node "$2" "$3"
+	node "$2" "$3" || die "the master on port $3 does not answer (see $2/$3/log)"
 	for _ in $(seq 200); do
 		ok "$3" && exit 0
 		sleep 0.05
