@@ -326,13 +326,21 @@ func (s *Store) Rotate(ctx context.Context, old, new string, edit session.Edit) 
 	})
 }
 
-// Delete implements session.Store. The key stays in its user's set until
-// ByUser or DeleteByUser finds it gone, or the set expires.
+// Delete implements session.Store. The key leaves its user's set after the
+// session is gone (the set is in another slot); should that fail, ByUser or
+// DeleteByUser drops it when they find it gone, or the set expires.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if !session.ValidKey(key) {
 		return nil
 	}
-	return s.rdb.Del(ctx, s.dataKey(key), s.metaKey(key)).Err()
+	owner, _ := s.rdb.HGet(ctx, s.metaKey(key), fieldUserID).Int64() // 0 when unknown
+	if err := s.rdb.Del(ctx, s.dataKey(key), s.metaKey(key)).Err(); err != nil {
+		return err
+	}
+	if owner != 0 {
+		s.rdb.SRem(ctx, s.userKey(owner), key)
+	}
+	return nil
 }
 
 // DeleteExpired implements session.Store. Redis removes every session at its

@@ -214,3 +214,19 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestALoggedOutSessionLeavesNothingBehind(t *testing.T) {
+	c := newClient(t)
+	prefix := testredis.Prefix(t, c)
+	st := redisstore.New(c, prefix)
+	ctx := context.Background()
+	must(t, st.Create(ctx, someKey, session.Record{Data: "a", Expiry: later(), Meta: session.Meta{UserID: 7}}))
+
+	must(t, st.Delete(ctx, someKey))
+
+	// Not the session's keys, nor its place in its user's set: a user who
+	// logs in and out all day does not grow a set until it expires.
+	if keys, err := testredis.Keys(ctx, c, prefix+"*"); err != nil || len(keys) != 0 {
+		t.Fatalf("keys under the prefix after Delete: %v, %v; want none", keys, err)
+	}
+}
