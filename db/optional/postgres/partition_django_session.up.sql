@@ -21,7 +21,7 @@
 -- either converted with every row or left as it was. It takes the table's
 -- ACCESS EXCLUSIVE lock first and waits at most lock_timeout (10s) for it,
 -- so that it fails instead of queueing every request behind a long session.
--- The copy holds the lock: requests wait for it, about 30 s per million rows
+-- The copy holds the lock: requests wait for it, about 13 s per million rows
 -- (db/optional/README.md).
 DO $partition$
 DECLARE
