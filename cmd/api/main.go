@@ -3,6 +3,7 @@
 //	api [serve]                 start the API (the default)
 //	api migrate up|down [N]|version
 //	api clearsessions           delete expired sessions, as Django's command
+//	api partition-sessions status|up [-partitions N]|down
 //	api createuser NAME [EMAIL] create a user; the password is read from stdin
 //	api healthcheck [PATH]      exit 0 if the local API answers PATH (/readyz) with 2xx
 package main
@@ -26,6 +27,10 @@ commands:
                          a Django project's migrations created are kept
   migrate version        print the schema version
   clearsessions          delete expired sessions, in batches
+  partition-sessions status|up [-partitions N]|down
+                         hash-partition django_session into N partitions
+                         (default 16) or back; PostgreSQL only, optional: see
+                         db/optional/README.md
   createuser NAME [EMAIL]
                          create a user; the password is asked for on a terminal,
                          or read as one line from standard input (never a flag)
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrateCmd(args, cfg, stdout)
 	case "clearsessions":
 		return clearSessions(ctx, cfg, logger, stdout)
+	case "partition-sessions":
+		return partitionSessionsCmd(ctx, args, cfg, stdout, stderr)
 	case "createuser":
 		return createUser(ctx, args, cfg, stdin, stdout)
 	case "healthcheck":

@@ -2,11 +2,13 @@ package dbstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/djsessions/api/internal/database"
 	"github.com/djsessions/api/internal/session"
 	"github.com/djsessions/api/internal/session/dbstore"
 	"github.com/djsessions/api/internal/testdb"
@@ -16,10 +18,25 @@ import (
 // it, which renews it (Update, as Django's save, does not look at the
 // expiry). clearsessions, picking it as expired a moment earlier, must not
 // then delete the session that the save has made live again.
+//
+// It is run on the plain table and on the table db/optional partitions,
+// where the delete's row lock is taken in one partition.
 func TestDeleteExpiredSparesASessionRenewedWhileItWaitedForTheRow(t *testing.T) {
+	for _, partitions := range []int{0, 8} {
+		t.Run(fmt.Sprintf("%d partitions", partitions), func(t *testing.T) {
+			db := testdb.Open(t, testdb.PostgresURL(t))
+			if partitions > 0 {
+				if err := database.PartitionSessions(context.Background(), db, partitions); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deleteExpiredSparesARenewedSession(t, db)
+		})
+	}
+}
+
+func deleteExpiredSparesARenewedSession(t *testing.T, db *sqlx.DB) {
 	ctx := context.Background()
-	url := testdb.PostgresURL(t)
-	db := testdb.Open(t, url)
 	st := dbstore.New(db)
 	const key = "dbstoretest0000000000000000001ab"
 	if err := st.Create(ctx, key, session.Record{Data: "d", Expiry: time.Now().Add(-time.Second)}); err != nil {
