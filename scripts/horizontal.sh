@@ -8,13 +8,14 @@
 #
 #	scripts/horizontal.sh [--short] [cached_db|cache|db]
 #
-# ENGINE is SESSION_ENGINE (default cached_db; db leaves the cluster unused).
-# --short (make horizontal, in make test) runs each measure once for 3 s; the
-# full run, three times for 10 s, and reports the median. Everything it
-# starts runs under a temporary directory: the binaries (go build -o), the
-# cluster (scripts/redis-cluster.sh), the processes' logs; a database
-# horizontal_* is created for the run on the PostgreSQL server of
-# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432). All of it is stopped and removed on any exit.
+# The engine named is SESSION_ENGINE (default cached_db; with db, no cluster
+# is started). --short (make horizontal, in make test) runs each measure once
+# for 3 s; the full run, three times for 10 s, and reports the median.
+# Everything it starts runs under a temporary directory: the binaries (go
+# build -o), the cluster (scripts/redis-cluster.sh), the processes' logs; a
+# database horizontal_* is created for the run on the PostgreSQL server of
+# TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432). All of it
+# is stopped and removed on any exit.
 #
 # The processes hash passwords at PASSWORD_HASHER_ITERATIONS=1000, so that the
 # journey's logins measure sessions rather than PBKDF2, and failed logins are
