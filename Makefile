@@ -5,7 +5,7 @@ GO ?= go
 # FUZZTIME is how long make fuzz runs each fuzz target (.ci/fuzz lists them).
 FUZZTIME ?= 5s
 
-.PHONY: run test test-on-cluster fuzz timing bench fmt vet build
+.PHONY: run test test-on-cluster horizontal fuzz timing bench fmt vet build
 
 # HTTP_PKGS are the packages whose tests run the API over HTTP (the ones
 # importing internal/apitest) but sessionengine, whose tests name their
@@ -29,9 +29,9 @@ run:
 	$(GO) run ./cmd/api
 
 ## test: every test, with the race detector, against this machine's PostgreSQL and Redis;
-## then the HTTP tests once more on each other engine, a short run of each fuzz
-## target, the tests again on a Redis Cluster, and the measured login-timing test
-## alone, with nothing else running
+## then the HTTP tests once more on each other engine, the tests again on a Redis
+## Cluster, the horizontal test's short run, a short run of each fuzz target, and
+## the measured login-timing test alone, with nothing else running
 test:
 	./.ci/setup
 	$(GO) vet ./...
@@ -41,6 +41,7 @@ test:
 		APITEST_ENGINE=$$e $(GO) test -race -count=1 $(HTTP_PKGS) || exit 1; \
 	done
 	$(MAKE) test-on-cluster
+	$(MAKE) horizontal
 	$(MAKE) fuzz
 	$(MAKE) timing
 
@@ -52,6 +53,12 @@ test-on-cluster:
 	for e in cache cached_db; do \
 		TEST_REDIS_URL=$$url APITEST_ENGINE=$$e $(GO) test -race -count=1 $(CLUSTER_PKGS) || exit 1; \
 	done
+
+## horizontal: three API processes on one database and a Redis Cluster, the load
+## harness's journey round them, against one process first (scripts/horizontal.sh
+## --short: a few seconds each); fails on any error or lost cart addition
+horizontal:
+	GO=$(GO) ./scripts/horizontal.sh --short
 
 ## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for a long run)
 fuzz:

@@ -36,8 +36,10 @@ type harness struct {
 
 func newHarness(ctx context.Context, o options, log io.Writer) (*harness, error) {
 	h := &harness{o: o, log: log, client: &http.Client{Timeout: 30 * time.Second}}
-	if err := h.get(ctx, "/healthz", nil); err != nil {
-		return nil, fmt.Errorf("-target %s does not answer: %w", o.target, err)
+	for _, t := range o.targets {
+		if err := h.getFrom(ctx, t, "/healthz", nil); err != nil {
+			return nil, fmt.Errorf("target %s does not answer: %w", t, err)
+		}
 	}
 	var err error
 	if o.databaseURL != "" {
@@ -71,6 +73,10 @@ func newHarness(ctx context.Context, o options, log io.Writer) (*harness, error)
 		return nil, fmt.Errorf("the catalog is empty: the cart scenarios need products")
 	}
 
+	if !slices.ContainsFunc(o.floors, func(f string) bool { return f != floorHash }) {
+		h.floors = &floors{have: map[string]bool{}} // none served: no scenario is compared with one
+		return h, nil
+	}
 	// The SELECT floors read real sessions' rows.
 	keys, err := h.sessions(ctx, o.sessions, h.anonymousSession)
 	if err != nil {
@@ -88,7 +94,7 @@ func newHarness(ctx context.Context, o options, log io.Writer) (*harness, error)
 }
 
 func (h *harness) close() {
-	if h.floors != nil {
+	if h.floors != nil && h.floors.srv != nil {
 		h.floors.close()
 	}
 	if h.db != nil {
@@ -111,37 +117,56 @@ type result struct {
 	errors           int
 	writesPerRequest float64
 	writesKnown      bool
+	// The journey's counts (zero for the other scenarios).
+	requests, journeys, acked, lost int
+	// allErrors and allLost are the errors and lost updates of every run,
+	// not only of the median one.
+	allErrors, allLost int
 }
 
 // measure runs a scenario -runs times and returns its median run by rate.
 func (h *harness) measure(ctx context.Context, name string) (result, error) {
 	var runs []result
+	var allErrors, allLost int
 	for i := range h.o.runs {
-		targeter, err := h.targeter(ctx, name)
-		if err != nil {
-			return result{}, err
+		run := fmt.Sprintf("%d/%d", i+1, h.o.runs)
+		var targeter vegeta.Targeter
+		if name != journeyScenario {
+			var err error
+			if targeter, err = h.targeter(ctx, name); err != nil {
+				return result{}, err
+			}
 		}
 		before, known := h.writes(ctx)
 		wait := func() string { return "" }
 		if !slices.Contains(floorNames, name) {
 			wait = during(ctx, h.o.during, h.log)
 		}
-		m := h.attack(ctx, name, fmt.Sprintf("%d/%d", i+1, h.o.runs), targeter)
+		var r result
+		if name == journeyScenario {
+			r = h.journey(ctx, run)
+		} else {
+			m := h.attack(ctx, name, run, targeter)
+			r = result{
+				rate: m.Throughput, p50: m.Latencies.P50, p95: m.Latencies.P95, p99: m.Latencies.P99,
+				errors: int(m.Requests) - int(float64(m.Requests)*m.Success+0.5), requests: int(m.Requests),
+			}
+		}
 		if note := wait(); note != "" {
 			fmt.Fprintf(h.log, "%s run %d: %s\n", name, i+1, note)
 		}
 		after, known2 := h.writes(ctx)
-		r := result{
-			rate: m.Throughput, p50: m.Latencies.P50, p95: m.Latencies.P95, p99: m.Latencies.P99,
-			errors: int(m.Requests) - int(float64(m.Requests)*m.Success+0.5), writesKnown: known && known2,
+		r.writesKnown = known && known2
+		if r.requests > 0 && r.writesKnown {
+			r.writesPerRequest = float64(after-before) / float64(r.requests)
 		}
-		if m.Requests > 0 && r.writesKnown {
-			r.writesPerRequest = float64(after-before) / float64(m.Requests)
-		}
+		allErrors, allLost = allErrors+r.errors, allLost+r.lost
 		runs = append(runs, r)
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].rate < runs[j].rate })
-	return runs[len(runs)/2], nil
+	median := runs[len(runs)/2]
+	median.allErrors, median.allLost = allErrors, allLost
+	return median, nil
 }
 
 // attack runs one scenario run, showing progress once a second.
@@ -205,13 +230,23 @@ func (h *harness) writes(ctx context.Context) (int64, bool) {
 // Setting sessions up, through the API itself.
 
 func (h *harness) get(ctx context.Context, path string, dst any) error {
-	_, err := h.do(ctx, http.MethodGet, path, "", nil, dst)
+	return h.getFrom(ctx, h.o.target, path, dst)
+}
+
+// getFrom is get from one of the targets.
+func (h *harness) getFrom(ctx context.Context, target, path string, dst any) error {
+	_, err := h.doOn(ctx, target, http.MethodGet, path, "", nil, dst)
 	return err
 }
 
 // do sends a request with the session key key ("" for none) and returns the
 // key the response issued, if any.
 func (h *harness) do(ctx context.Context, method, path, key string, body, dst any) (string, error) {
+	return h.doOn(ctx, h.o.target, method, path, key, body, dst)
+}
+
+// doOn is do on one of the targets.
+func (h *harness) doOn(ctx context.Context, target, method, path, key string, body, dst any) (string, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -220,7 +255,7 @@ func (h *harness) do(ctx context.Context, method, path, key string, body, dst an
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, h.o.target+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, target+path, rd)
 	if err != nil {
 		return "", err
 	}

@@ -81,6 +81,9 @@ var scenarios = []scenario{
 			return request{method: http.MethodGet, path: "/api/auth/session", key: k}
 		}, err
 	}},
+	// The journey runs virtual users of its own (journey.go), not vegeta,
+	// and is compared with no floor.
+	{name: journeyScenario},
 }
 
 func scenarioNames() []string {
@@ -123,8 +126,9 @@ func (h *harness) targeter(ctx context.Context, name string) (vegeta.Targeter, e
 	}
 	var i atomic.Uint64
 	return func(t *vegeta.Target) error {
-		r := next(i.Add(1) - 1)
-		t.Method, t.URL = r.method, h.o.target+r.path
+		n := i.Add(1) - 1
+		r := next(n)
+		t.Method, t.URL = r.method, h.o.targets[n%uint64(len(h.o.targets))]+r.path
 		t.Header = http.Header{"X-Session-Key": {cmp(r.key, "new")}}
 		t.Body = nil
 		if r.body != nil {
