@@ -79,6 +79,15 @@ func measure(ctx context.Context, hc *http.Client, target string, st stores, p p
 			return res, err
 		}
 	}
+	if pg, _, _ := uses(p.engine); pg {
+		keys := make([]string, len(sessions))
+		for i, m := range sessions {
+			keys[i] = m.key
+		}
+		if after.packed, err = st.packed(ctx, keys); err != nil {
+			return res, err
+		}
+	}
 	res.rows = rows(p.engine, weights, before, after)
 	res.sample = weights[0].stored
 	return res, nil

@@ -45,6 +45,7 @@ func rows(engine string, weights []weight, before, after totals) []row {
 			each("PostgreSQL row", "pg_column_size of the django_session row: tuple header and all columns (session_data compressed if PostgreSQL chose to); no line pointer, no index entries", weights, func(w weight) int64 { return w.row }),
 			each("  of which session_data", "pg_column_size of session_data: the signed data as PostgreSQL keeps it", weights, func(w weight) int64 { return w.data }),
 			growth("PostgreSQL table+indexes growth", "pg_total_relation_size('django_session') after - before, / sessions: heap, TOAST, the four indexes, free space, and the dead row versions the logins and cart writes left for vacuum to reuse", before.relation, after.relation, n),
+			growth("PostgreSQL packed table+indexes", "pg_total_relation_size of a temporary copy of django_session (its indexes too) holding only these rows, loaded at once, / sessions: no dead versions, pages full", 0, after.packed, n),
 		)
 	}
 	switch engine {

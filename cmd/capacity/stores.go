@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/djsessions/api/internal/sessionengine"
@@ -50,6 +51,7 @@ type totals struct {
 	relation int64 // pg_total_relation_size of django_session: heap, TOAST, indexes, free space maps
 	redis    int64 // INFO memory's used_memory, summed over a cluster's masters
 	dir      int64 // bytes allocated to the files of the session directory
+	packed   int64 // the measured sessions' rows alone, in a table loaded at once (after only)
 }
 
 func (s stores) totals(ctx context.Context, engine string) (totals, error) {
@@ -213,4 +215,26 @@ func memoryUsage(ctx context.Context, rdb redis.UniversalClient, key string) (in
 		return 0, fmt.Errorf("redis MEMORY USAGE %s: %w", key, err)
 	}
 	return n, nil
+}
+
+// packed is what the rows of keys take in a table of their own, with
+// django_session's indexes, loaded at once: the table without the dead row
+// versions and free space that writes leave, as a vacuumed table in a
+// steady state approaches. It is a temporary table, dropped at once.
+func (s stores) packed(ctx context.Context, keys []string) (int64, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() // the temporary table goes with it
+	var size int64
+	if _, err = tx.ExecContext(ctx, `CREATE TEMPORARY TABLE capacity_packed (LIKE django_session INCLUDING ALL) ON COMMIT DROP`); err == nil {
+		if _, err = tx.ExecContext(ctx, `INSERT INTO capacity_packed SELECT * FROM django_session WHERE session_key = ANY($1)`, pq.Array(keys)); err == nil {
+			err = tx.GetContext(ctx, &size, `SELECT pg_total_relation_size('capacity_packed')`)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("packing the sessions' rows into a table of their own: %w", err)
+	}
+	return size, nil
 }
