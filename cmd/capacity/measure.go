@@ -88,6 +88,15 @@ func measure(ctx context.Context, hc *http.Client, target string, st stores, p p
 			return res, err
 		}
 	}
+	if _, rd, _ := uses(p.engine); rd {
+		spread, err := keysPerMaster(ctx, st.redis)
+		if err != nil {
+			return res, err
+		}
+		if spread != "" {
+			res.notes = append(res.notes, "keys per cluster master (DBSIZE, every key of this Redis): "+spread)
+		}
+	}
 	res.rows = rows(p.engine, weights, before, after)
 	res.sample = weights[0].stored
 	return res, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -237,4 +238,24 @@ func (s stores) packed(ctx context.Context, keys []string) (int64, error) {
 		return 0, fmt.Errorf("packing the sessions' rows into a table of their own: %w", err)
 	}
 	return size, nil
+}
+
+// keysPerMaster describes how a cluster spread its keys: DBSIZE of each
+// master, by address; "" for a single Redis.
+func keysPerMaster(ctx context.Context, rdb redis.UniversalClient) (string, error) {
+	cluster, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return "", nil
+	}
+	var mu sync.Mutex
+	var counts []string
+	err := cluster.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		n, err := node.DBSize(ctx).Result()
+		mu.Lock()
+		counts = append(counts, fmt.Sprintf("%s %d", node.Options().Addr, n))
+		mu.Unlock()
+		return err
+	})
+	slices.Sort(counts)
+	return strings.Join(counts, ", "), err
 }
