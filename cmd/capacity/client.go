@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // headerKey carries the session key for clients without a cookie jar, as
@@ -97,10 +98,17 @@ func (c *client) logIn(ctx context.Context, username, password string) (int64, e
 	return login.User.ID, err
 }
 
-// fillCart adds one of each product to the cart, a line each, and returns
-// how many lines the API then reports.
-func (c *client) fillCart(ctx context.Context, products []product) (int, error) {
-	for _, p := range products {
+// fillCart adds one of each product to the cart, a line each, pause apart,
+// and returns how many lines the API then reports.
+func (c *client) fillCart(ctx context.Context, products []product, pause time.Duration) (int, error) {
+	for i, p := range products {
+		if i > 0 && pause > 0 {
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}
 		if err := c.do(ctx, http.MethodPost, "/api/cart/items", map[string]int64{"product_id": p.ID, "quantity": 1}, nil); err != nil {
 			return 0, err
 		}

@@ -57,6 +57,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.plan.engine, "engine", "", "the API's SESSION_ENGINE: db, cache, cached_db, file or signed_cookies")
 	fs.IntVar(&f.plan.sessions, "sessions", 1000, "logged-in sessions to make")
 	fs.IntVar(&f.plan.workers, "workers", 2, "sessions made at once (kept low: this is no load test)")
+	fs.DurationVar(&f.plan.linePause, "line-pause", 0, "between two cart lines of a session; 1s or more gives each line a time of its own, as a cart filled over minutes has")
 	fs.StringVar(&f.plan.password, "password", "Capacity-plan-passw0rd", "of the users registered")
 	fs.StringVar(&f.plan.secretKey, "secret-key", os.Getenv("SECRET_KEY"), "the API's SECRET_KEY, to find the cart in the stored data (empty: not checked)")
 	fs.StringVar(&f.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "the API's PostgreSQL database (required)")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/djsessions/api/internal/session"
 )
@@ -22,6 +23,10 @@ type plan struct {
 	workers  int    // sessions made at once
 	runID    string // in the usernames, so that runs on one database never collide
 	password string
+	// linePause is the time between two cart lines. Each line keeps when it
+	// was added, to the second: lines added in one second share that time,
+	// which compresses better than a cart filled over minutes.
+	linePause time.Duration
 	// secretKey is the API's SECRET_KEY, to open the stored data and count
 	// the cart's lines in it; "" skips that check.
 	secretKey string
@@ -140,7 +145,7 @@ func makeSessions(ctx context.Context, hc *http.Client, target string, products 
 	for range max(p.workers, 1) {
 		wg.Go(func() {
 			for i := range next {
-				m, err := makeSession(ctx, newClient(hc, target), fmt.Sprintf("cap-%s-%d", p.runID, i), products, p.password)
+				m, err := makeSession(ctx, newClient(hc, target), fmt.Sprintf("cap-%s-%d", p.runID, i), products, p)
 				if err != nil {
 					cancel(err)
 					return
@@ -165,12 +170,12 @@ feed:
 	return out, nil
 }
 
-func makeSession(ctx context.Context, c *client, username string, products []product, password string) (made, error) {
-	id, err := c.logIn(ctx, username, password)
+func makeSession(ctx context.Context, c *client, username string, products []product, p plan) (made, error) {
+	id, err := c.logIn(ctx, username, p.password)
 	if err != nil {
 		return made{}, err
 	}
-	n, err := c.fillCart(ctx, products)
+	n, err := c.fillCart(ctx, products, p.linePause)
 	if err != nil {
 		return made{}, err
 	}
