@@ -92,3 +92,7 @@ func (a *App) StopSessionStore(t testing.TB) {
 		t.Fatalf("apitest: the %s engine has no store to stop", a.Engine)
 	}
 }
+
+// SessionDir is the file engine's SESSION_FILE_PATH ("" on the others), for
+// a test that reads the session files themselves.
+func (a *App) SessionDir() string { return a.settings.FilePath }
