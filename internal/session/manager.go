@@ -78,6 +78,7 @@ type Manager struct {
 	signer   *Signer
 	opts     Options
 	inCookie bool // the signed-cookies engine: the key is the signed data
+	decoded  decoded
 }
 
 // NewManager returns a Manager that keeps sessions in store, signed by signer
@@ -328,7 +329,11 @@ func (m *Manager) delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// decode verifies and decodes stored data, or remembers having done so.
 func (m *Manager) decode(stored string) (map[string]json.RawMessage, error) {
+	if data, ok := m.decoded.get(stored); ok {
+		return data, nil
+	}
 	encoded, err := m.open(stored)
 	if err != nil {
 		return nil, err
@@ -337,7 +342,12 @@ func (m *Manager) decode(stored string) (map[string]json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeData(payload)
+	data, err := decodeData(payload)
+	if err != nil {
+		return nil, err
+	}
+	m.decoded.put(stored, data)
+	return data, nil
 }
 
 // seal encrypts signed data for the store, when encryption is on.

@@ -400,3 +400,42 @@ func TestAStalledStoreGivesErrUnavailableAfterStoreTimeout(t *testing.T) {
 		t.Fatalf("Save behind a lock: err %v, want ErrUnavailable", err)
 	}
 }
+
+func TestLoadGivesEachRequestItsOwnCopyOfTheData(t *testing.T) {
+	// Loads of an unchanged session decode it once (see decoded.go): what
+	// one request changes and does not save must not show in another's.
+	f := sqliteFixture(t, session.Options{})
+	key := f.saved(t, map[string]any{"user": "ada", "cart": []int{1}}).Key()
+	f.load(t, key)
+
+	first := f.load(t, key)
+	if err := first.Set("user", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	first.Delete("cart")
+
+	second := f.load(t, key)
+	if got := mustGet[string](t, second, "user"); got != "ada" {
+		t.Fatalf("user = %q after another request's unsaved change, want ada", got)
+	}
+	if got := mustGet[[]int](t, second, "cart"); !reflect.DeepEqual(got, []int{1}) {
+		t.Fatalf("cart = %v after another request's unsaved delete, want [1]", got)
+	}
+}
+
+func TestLoadDoesNotTrustDataOnceItWasTampered(t *testing.T) {
+	f := sqliteFixture(t, session.Options{})
+	key := f.saved(t, map[string]any{"user": "ada"}).Key()
+	f.load(t, key) // decoded, and remembered
+
+	// A row whose data changed behind the API's back, to something not
+	// signed with the key, is another string: verified again, and refused.
+	if err := f.store.Update(context.Background(), key, func(string) (session.Record, error) {
+		return session.Record{Data: signed(`{"user":"mallory"}`, "not-the-secret"), Expiry: time.Now().Add(time.Hour)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.load(t, key); s.Key() != "" || s.Has("user") {
+		t.Fatalf("tampered data loaded: key %q, keys %v; want a new, empty session", s.Key(), s.Keys())
+	}
+}
